@@ -1,0 +1,54 @@
+# pgotel: `make demo` runs the main job, `make test` every check.
+# Needs python3 >= 3.10 and cargo; everything else is installed into .venv/.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+PY := $(BIN)/python
+# clippy on the pyo3 glue needs to know which interpreter it targets.
+export PYO3_PYTHON := $(PY)
+
+PY_SOURCES := python tests examples benches
+
+.PHONY: all build test lint rust-test pytest demo bench clean
+
+all: test
+
+# The venv and the build tool; remade only when the venv is missing.
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "pgotel needs python3 >= 3.10, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip 'maturin>=1.8,<2'
+
+# Build the native engine (release, incremental in target/) into python/pgotel/
+# and install the package in editable mode with its test extras. The old
+# extension is removed first so a failed build never leaves a stale one behind.
+build: $(PY)
+	rm -f python/pgotel/_native*.so
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop --release --extras test,bench --quiet
+
+rust-test:
+	cargo test --workspace --quiet
+
+lint: build
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	cargo clippy --workspace --all-targets --features python --quiet -- -D warnings
+	cargo fmt --all --check
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
+	$(BIN)/mypy
+	$(BIN)/python -m mypy.stubtest pgotel._native
+
+pytest: build
+	$(BIN)/pytest
+
+test: build rust-test lint pytest
+
+demo: build
+	$(PY) -m examples.hello_db
+
+bench: build
+	$(PY) -m benches
+
+clean:
+	rm -rf $(VENV) target python/pgotel/_native*.so .mypy_cache .ruff_cache .pytest_cache

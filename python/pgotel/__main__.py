@@ -1,0 +1,5 @@
+"""`python -m pgotel` runs the CLI."""
+
+from pgotel.cli import main
+
+main()

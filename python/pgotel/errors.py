@@ -1,0 +1,11 @@
+"""The exceptions pgotel raises to its callers (never into the instrumented app)."""
+
+from __future__ import annotations
+
+
+class PgotelError(Exception):
+    """Base of every pgotel error."""
+
+
+class ConfigError(PgotelError, ValueError):
+    """A setting has a value pgotel cannot use; the message names the variable."""

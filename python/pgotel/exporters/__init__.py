@@ -1,0 +1,1 @@
+"""Where the engine's figures go: local snapshots, OTLP, Prometheus (opt-in)."""

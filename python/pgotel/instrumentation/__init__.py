@@ -1,0 +1,1 @@
+"""Hooks into psycopg, psycopg_pool, graphql-core and caches."""
