@@ -3,6 +3,8 @@
 //! `python` feature and stays thin: types and functions, no logic.
 
 pub mod build_info;
+pub mod fingerprint;
+pub mod sketch;
 
 #[cfg(feature = "python")]
 mod python {
