@@ -2,9 +2,11 @@
 //! build without Python; the pyo3 glue below is compiled only with the
 //! `python` feature and stays thin: types and functions, no logic.
 
+pub mod aggregate;
 pub mod build_info;
 pub mod fingerprint;
 pub mod sketch;
+pub mod snapshot;
 
 #[cfg(feature = "python")]
 mod python {

@@ -1,0 +1,439 @@
+//! Exact per-key statistics: one `Engine` per process, many keys.
+//!
+//! A key is a query fingerprint, a GraphQL operation or a cache name. Each
+//! keeps calls, errors by code (SQLSTATE or error type), rows, a latency
+//! sketch, slow calls, the K slowest and N most recent samples, and
+//! per-minute slots for rolling 1/5/15-minute windows. The number of keys is
+//! capped; past the cap, records go to one overflow key per kind and the
+//! drop is counted.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use rustc_hash::FxBuildHasher;
+
+use crate::fingerprint::{Fingerprint, FingerprintCache};
+use crate::sketch::Sketch;
+
+pub const NS_PER_MINUTE: u64 = 60_000_000_000;
+/// Minute slots kept per key: the 15-minute window plus the current minute.
+pub const WINDOW_SLOTS: usize = 16;
+/// Distinct error codes kept per key; the rest are counted under `OTHER_ERRORS`.
+pub const MAX_ERROR_CODES: usize = 16;
+pub const OTHER_ERRORS: &str = "other";
+/// Name lengths (operation names, cache names, error codes) are capped at this many bytes.
+pub const MAX_NAME: usize = 512;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum KeyKind {
+    Query = 0,
+    GraphqlOperation = 1,
+    Cache = 2,
+}
+
+impl KeyKind {
+    pub const ALL: [KeyKind; 3] = [KeyKind::Query, KeyKind::GraphqlOperation, KeyKind::Cache];
+
+    pub fn from_u8(v: u8) -> Option<KeyKind> {
+        KeyKind::ALL.into_iter().find(|k| *k as u8 == v)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyKind::Query => "query",
+            KeyKind::GraphqlOperation => "graphql",
+            KeyKind::Cache => "cache",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub kind: KeyKind,
+    pub id: u64,
+}
+
+/// The id of the overflow key of each kind (named keys never take it).
+pub const OVERFLOW_ID: u64 = u64::MAX;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    pub max_keys: usize,
+    pub slow_threshold_ns: u64,
+    pub slow_samples: usize,
+    pub recent_samples: usize,
+    pub fingerprint_cache: usize,
+}
+
+impl Config {
+    pub fn standard() -> Config {
+        Config {
+            max_keys: 10_000,
+            slow_threshold_ns: 100_000_000,
+            slow_samples: 10,
+            recent_samples: 8,
+            fingerprint_cache: 4096,
+        }
+    }
+}
+
+/// One execution, as kept among the slowest or most recent of its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    pub duration_ns: u64,
+    pub at_ns: u64,
+    pub trace_id: u128,
+    pub span_id: u64,
+    pub rows: i64,
+    pub error: Option<Arc<str>>,
+}
+
+/// What one call reports, primitives only.
+#[derive(Debug, Clone, Default)]
+pub struct Call<'a> {
+    pub duration_ns: i64,
+    pub error: Option<&'a str>,
+    /// Rows returned or affected; negative when unknown.
+    pub rows: i64,
+    pub trace_id: u128,
+    pub span_id: u64,
+    pub now_ns: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MinuteSlot {
+    pub minute: u64,
+    pub calls: u64,
+    pub errors: u64,
+    pub sketch: Sketch,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyStats {
+    /// Normalized query text, operation name or cache name.
+    pub text: String,
+    pub operation: String,
+    pub summary: String,
+    pub calls: u64,
+    pub errors: u64,
+    pub error_codes: Vec<(Arc<str>, u64)>,
+    pub rows: u64,
+    pub slow_calls: u64,
+    pub first_ns: u64,
+    pub last_ns: u64,
+    /// Every call's duration; its count/sum/min/max are exact.
+    pub sketch: Sketch,
+    pub slots: Vec<MinuteSlot>,
+    /// Slowest first.
+    pub slowest: Vec<Sample>,
+    /// Oldest first.
+    pub recent: VecDeque<Sample>,
+}
+
+impl KeyStats {
+    fn new(text: String, operation: String, summary: String) -> Self {
+        KeyStats {
+            text,
+            operation,
+            summary,
+            ..KeyStats::default()
+        }
+    }
+
+    fn error_code(&mut self, code: &str) -> Arc<str> {
+        let code = cap(code);
+        if let Some((c, n)) = self.error_codes.iter_mut().find(|(c, _)| &**c == code) {
+            *n += 1;
+            return Arc::clone(c);
+        }
+        let code: Arc<str> = if self.error_codes.len() < MAX_ERROR_CODES {
+            Arc::from(code)
+        } else {
+            match self
+                .error_codes
+                .iter_mut()
+                .find(|(c, _)| &**c == OTHER_ERRORS)
+            {
+                Some((c, n)) => {
+                    *n += 1;
+                    return Arc::clone(c);
+                }
+                None => Arc::from(OTHER_ERRORS),
+            }
+        };
+        self.error_codes.push((Arc::clone(&code), 1));
+        code
+    }
+
+    fn slot(&mut self, minute: u64) -> &mut MinuteSlot {
+        if self.slots.len() < WINDOW_SLOTS {
+            self.slots.resize_with(WINDOW_SLOTS, MinuteSlot::default);
+        }
+        let slot = &mut self.slots[(minute % WINDOW_SLOTS as u64) as usize];
+        if slot.minute != minute {
+            *slot = MinuteSlot {
+                minute,
+                ..MinuteSlot::default()
+            };
+        }
+        slot
+    }
+
+    /// Record one call; returns false when its duration was rejected by the sketch.
+    fn record(&mut self, call: &Call, cfg: &Config) -> bool {
+        let accepted = self.sketch.add_i64(call.duration_ns).is_ok();
+        let duration = call.duration_ns.max(0) as u64;
+        self.calls += 1;
+        if self.first_ns == 0 {
+            self.first_ns = call.now_ns;
+        }
+        self.last_ns = self.last_ns.max(call.now_ns);
+        if call.rows > 0 {
+            self.rows = self.rows.saturating_add(call.rows as u64);
+        }
+        let error = call.error.map(|code| {
+            self.errors += 1;
+            self.error_code(code)
+        });
+        let slot = self.slot(call.now_ns / NS_PER_MINUTE);
+        slot.calls += 1;
+        slot.errors += u64::from(error.is_some());
+        if accepted {
+            let _ = slot.sketch.add_ns(duration);
+        }
+        let is_slow = duration >= cfg.slow_threshold_ns;
+        self.slow_calls += u64::from(is_slow);
+        let keep_slowest = cfg.slow_samples > 0
+            && (self.slowest.len() < cfg.slow_samples
+                || self
+                    .slowest
+                    .last()
+                    .is_some_and(|s| s.duration_ns < duration));
+        if keep_slowest || cfg.recent_samples > 0 {
+            let sample = Sample {
+                duration_ns: duration,
+                at_ns: call.now_ns,
+                trace_id: call.trace_id,
+                span_id: call.span_id,
+                rows: call.rows,
+                error,
+            };
+            if keep_slowest {
+                insert_slowest(&mut self.slowest, sample.clone(), cfg.slow_samples);
+            }
+            if cfg.recent_samples > 0 {
+                if self.recent.len() >= cfg.recent_samples {
+                    self.recent.pop_front();
+                }
+                self.recent.push_back(sample);
+            }
+        }
+        accepted
+    }
+
+    /// Fold `other` (the same key, from another process or time) into this one.
+    pub fn merge(&mut self, other: &KeyStats, slow_samples: usize, recent_samples: usize) {
+        if self.text.is_empty() {
+            self.text.clone_from(&other.text);
+            self.operation.clone_from(&other.operation);
+            self.summary.clone_from(&other.summary);
+        }
+        self.calls += other.calls;
+        self.errors += other.errors;
+        for (code, n) in &other.error_codes {
+            match self.error_codes.iter_mut().find(|(c, _)| c == code) {
+                Some((_, m)) => *m += n,
+                None => self.error_codes.push((Arc::clone(code), *n)),
+            }
+        }
+        self.rows = self.rows.saturating_add(other.rows);
+        self.slow_calls += other.slow_calls;
+        self.first_ns = match (self.first_ns, other.first_ns) {
+            (0, b) => b,
+            (a, 0) => a,
+            (a, b) => a.min(b),
+        };
+        self.last_ns = self.last_ns.max(other.last_ns);
+        self.sketch.merge(&other.sketch);
+        for slot in other.slots.iter().filter(|s| s.calls > 0) {
+            match self.slots.iter_mut().find(|s| s.minute == slot.minute) {
+                Some(mine) => {
+                    mine.calls += slot.calls;
+                    mine.errors += slot.errors;
+                    mine.sketch.merge(&slot.sketch);
+                }
+                None => self.slots.push(slot.clone()),
+            }
+        }
+        for s in &other.slowest {
+            insert_slowest(&mut self.slowest, s.clone(), slow_samples);
+        }
+        let mut recent: Vec<Sample> = self
+            .recent
+            .drain(..)
+            .chain(other.recent.iter().cloned())
+            .collect();
+        recent.sort_by_key(|s| s.at_ns);
+        let skip = recent.len().saturating_sub(recent_samples);
+        self.recent = recent.into_iter().skip(skip).collect();
+    }
+
+    /// The slots within the last `minutes` minutes before `now_ns` (and the current one).
+    pub fn window(&self, minutes: u64, now_ns: u64) -> impl Iterator<Item = &MinuteSlot> {
+        let now = now_ns / NS_PER_MINUTE;
+        let oldest = now.saturating_sub(minutes);
+        self.slots
+            .iter()
+            .filter(move |s| s.calls > 0 && s.minute >= oldest && s.minute <= now)
+    }
+}
+
+fn insert_slowest(slowest: &mut Vec<Sample>, sample: Sample, cap: usize) {
+    if cap == 0 {
+        return;
+    }
+    let at = slowest.partition_point(|s| s.duration_ns >= sample.duration_ns);
+    if at >= cap {
+        return;
+    }
+    slowest.insert(at, sample);
+    slowest.truncate(cap);
+}
+
+fn cap(text: &str) -> &str {
+    if text.len() <= MAX_NAME {
+        return text;
+    }
+    let mut end = MAX_NAME;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Counters about the engine itself, shown by `pgotel health`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineCounters {
+    pub recorded: u64,
+    /// Records that went to an overflow key because the key cap was reached.
+    pub overflowed: u64,
+    /// Durations the sketches refused (negative, NaN, out of range).
+    pub rejected: u64,
+    /// Failures inside the engine or its callers that were caught and counted.
+    pub internal_errors: u64,
+}
+
+#[derive(Debug)]
+pub struct Engine {
+    pub config: Config,
+    pub keys: HashMap<Key, KeyStats, FxBuildHasher>,
+    pub counters: EngineCounters,
+    pub cache: FingerprintCache,
+    pub started_ns: u64,
+}
+
+impl Engine {
+    pub fn new(config: Config, started_ns: u64) -> Engine {
+        Engine {
+            cache: FingerprintCache::new(config.fingerprint_cache),
+            keys: HashMap::default(),
+            counters: EngineCounters::default(),
+            config,
+            started_ns,
+        }
+    }
+
+    /// Record one database call by its query text; returns the query's fingerprint.
+    pub fn record_query(&mut self, sql: &[u8], call: &Call) -> Arc<Fingerprint> {
+        let fp = self.cache.get(sql);
+        let key = Key {
+            kind: KeyKind::Query,
+            id: fp.id,
+        };
+        self.record(key, call, || {
+            (
+                fp.normalized.clone(),
+                fp.operation.clone(),
+                fp.summary.clone(),
+            )
+        });
+        fp
+    }
+
+    /// Record one call of a named key (a GraphQL operation, a cache). Returns the key's id.
+    pub fn record_named(&mut self, kind: KeyKind, name: &str, operation: &str, call: &Call) -> u64 {
+        let name = cap(name);
+        let id = named_id(kind, name);
+        self.record(Key { kind, id }, call, || {
+            (
+                name.to_string(),
+                cap(operation).to_string(),
+                name.to_string(),
+            )
+        });
+        id
+    }
+
+    fn record(
+        &mut self,
+        key: Key,
+        call: &Call,
+        describe: impl FnOnce() -> (String, String, String),
+    ) {
+        self.counters.recorded += 1;
+        let max_keys = self.config.max_keys;
+        let fits = self.keys.contains_key(&key) || self.keys.len() < max_keys;
+        let stats = if fits {
+            self.keys.entry(key).or_insert_with(|| {
+                let (text, operation, summary) = describe();
+                KeyStats::new(text, operation, summary)
+            })
+        } else {
+            self.counters.overflowed += 1;
+            let overflow = Key {
+                kind: key.kind,
+                id: OVERFLOW_ID,
+            };
+            self.keys.entry(overflow).or_insert_with(|| {
+                let text = format!("(other {}s: more than {max_keys} keys)", key.kind.name());
+                KeyStats::new(text, "?".into(), "?".into())
+            })
+        };
+        if !stats.record(call, &self.config) {
+            self.counters.rejected += 1;
+        }
+    }
+
+    /// Approximate memory held by the keys, for the figure the CLI shows.
+    pub fn memory_bytes(&self) -> usize {
+        self.keys
+            .values()
+            .map(|s| {
+                std::mem::size_of::<KeyStats>()
+                    + s.text.capacity()
+                    + s.operation.capacity()
+                    + s.summary.capacity()
+                    + s.sketch.memory_bytes()
+                    + s.slots
+                        .iter()
+                        .map(|m| std::mem::size_of::<MinuteSlot>() + m.sketch.memory_bytes())
+                        .sum::<usize>()
+                    + (s.slowest.capacity() + s.recent.capacity()) * std::mem::size_of::<Sample>()
+            })
+            .sum()
+    }
+}
+
+/// A stable id for a named key: FNV-1a of kind and name, never the overflow id.
+pub fn named_id(kind: KeyKind, name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (kind as u64);
+    for b in name.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h.min(OVERFLOW_ID - 1)
+}
+
+#[cfg(test)]
+mod tests;

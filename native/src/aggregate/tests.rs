@@ -1,0 +1,175 @@
+use super::*;
+
+const T0: u64 = 1_700_000_000_000_000_000;
+
+fn engine() -> Engine {
+    Engine::new(Config::standard(), T0)
+}
+
+fn call(duration_ns: i64, now_ns: u64) -> Call<'static> {
+    Call {
+        duration_ns,
+        rows: 1,
+        now_ns,
+        ..Call::default()
+    }
+}
+
+#[test]
+fn literal_variants_share_one_key_with_exact_totals() {
+    let mut e = engine();
+    for i in 0..1000u64 {
+        let sql = format!("SELECT * FROM users WHERE id = {i}");
+        e.record_query(sql.as_bytes(), &call(1_000 * (i as i64 + 1), T0 + i));
+    }
+    assert_eq!(e.keys.len(), 1);
+    let stats = e.keys.values().next().unwrap();
+    assert_eq!(stats.calls, 1000);
+    assert_eq!(stats.rows, 1000);
+    assert_eq!(stats.sketch.count(), 1000);
+    assert_eq!(stats.sketch.sum_ns(), 1_000 * 1000 * 1001 / 2);
+    assert_eq!(stats.sketch.min_ns(), Some(1_000));
+    assert_eq!(stats.sketch.max_ns(), Some(1_000_000));
+    assert_eq!(stats.text, "SELECT * FROM users WHERE id = $1");
+    assert_eq!(stats.summary, "SELECT users");
+}
+
+#[test]
+fn errors_are_counted_by_code_and_capped() {
+    let mut e = engine();
+    for i in 0..40 {
+        let code = format!("2350{}", i % 20);
+        let c = Call {
+            error: Some(&code),
+            ..call(10, T0)
+        };
+        e.record_query(b"INSERT INTO t VALUES (1)", &c);
+    }
+    let stats = e.keys.values().next().unwrap();
+    assert_eq!(stats.errors, 40);
+    assert_eq!(stats.error_codes.len(), MAX_ERROR_CODES + 1);
+    let total: u64 = stats.error_codes.iter().map(|(_, n)| n).sum();
+    assert_eq!(total, 40);
+    let other = stats
+        .error_codes
+        .iter()
+        .find(|(c, _)| &**c == OTHER_ERRORS)
+        .unwrap();
+    assert_eq!(other.1, 8);
+}
+
+#[test]
+fn slowest_and_recent_samples_are_kept() {
+    let mut e = engine();
+    for i in 0..100u64 {
+        let c = Call {
+            trace_id: u128::from(i) << 64 | 7,
+            span_id: i,
+            ..call((i as i64 * 37) % 100 * 1_000_000, T0 + i)
+        };
+        e.record_query(b"SELECT pg_sleep(0.1)", &c);
+    }
+    let stats = e.keys.values().next().unwrap();
+    let slow: Vec<u64> = stats
+        .slowest
+        .iter()
+        .map(|s| s.duration_ns / 1_000_000)
+        .collect();
+    assert_eq!(slow, vec![99, 98, 97, 96, 95, 94, 93, 92, 91, 90]);
+    let recent: Vec<u64> = stats.recent.iter().map(|s| s.span_id).collect();
+    assert_eq!(recent, (92..100).collect::<Vec<_>>());
+    // Slow threshold 100 ms: nothing reached it.
+    assert_eq!(stats.slow_calls, 0);
+}
+
+#[test]
+fn key_cap_overflows_into_one_counted_key() {
+    let mut e = Engine::new(
+        Config {
+            max_keys: 10,
+            ..Config::standard()
+        },
+        T0,
+    );
+    for i in 0..100 {
+        e.record_query(format!("SELECT * FROM t{i}").as_bytes(), &call(5, T0));
+    }
+    assert_eq!(e.keys.len(), 11);
+    assert_eq!(e.counters.overflowed, 90);
+    let overflow = &e.keys[&Key {
+        kind: KeyKind::Query,
+        id: OVERFLOW_ID,
+    }];
+    assert_eq!(overflow.calls, 90);
+    let total: u64 = e.keys.values().map(|s| s.calls).sum();
+    assert_eq!(total, 100);
+}
+
+#[test]
+fn bad_durations_are_rejected_and_counted() {
+    let mut e = engine();
+    e.record_query(b"SELECT 1", &call(-5, T0));
+    e.record_query(b"SELECT 1", &call(10, T0));
+    assert_eq!(e.counters.rejected, 1);
+    let stats = e.keys.values().next().unwrap();
+    assert_eq!((stats.calls, stats.sketch.count()), (2, 1));
+}
+
+#[test]
+fn windows_roll_by_the_minute() {
+    let mut e = engine();
+    for minute in 0..20u64 {
+        e.record_named(
+            KeyKind::GraphqlOperation,
+            "query Books",
+            "query",
+            &call(1_000, T0 + minute * NS_PER_MINUTE),
+        );
+    }
+    let stats = e.keys.values().next().unwrap();
+    let now = T0 + 19 * NS_PER_MINUTE;
+    let calls = |m| stats.window(m, now).map(|s| s.calls).sum::<u64>();
+    assert_eq!((calls(1), calls(5), calls(15)), (2, 6, 16));
+    assert_eq!(stats.calls, 20);
+}
+
+#[test]
+fn merge_adds_up() {
+    let mut a = engine();
+    let mut b = engine();
+    for i in 0..50 {
+        a.record_query(format!("SELECT {i}").as_bytes(), &call(1_000 + i, T0));
+        b.record_query(
+            format!("SELECT {i}").as_bytes(),
+            &call(2_000 + i, T0 + NS_PER_MINUTE),
+        );
+    }
+    let mut merged = a.keys.values().next().unwrap().clone();
+    merged.merge(b.keys.values().next().unwrap(), 10, 8);
+    assert_eq!(merged.calls, 100);
+    assert_eq!(merged.sketch.count(), 100);
+    assert_eq!(merged.sketch.min_ns(), Some(1_000));
+    assert_eq!(merged.sketch.max_ns(), Some(2_049));
+    assert_eq!(
+        merged
+            .window(15, T0 + NS_PER_MINUTE)
+            .map(|s| s.calls)
+            .sum::<u64>(),
+        100
+    );
+    assert_eq!(merged.slowest[0].duration_ns, 2_049);
+    assert!(merged.recent.iter().all(|s| s.at_ns == T0 + NS_PER_MINUTE));
+}
+
+#[test]
+fn named_keys_are_stable_and_never_the_overflow_id() {
+    assert_eq!(
+        named_id(KeyKind::Cache, "redis"),
+        named_id(KeyKind::Cache, "redis")
+    );
+    assert_ne!(
+        named_id(KeyKind::Cache, "x"),
+        named_id(KeyKind::GraphqlOperation, "x")
+    );
+    assert_ne!(named_id(KeyKind::Cache, ""), OVERFLOW_ID);
+}
