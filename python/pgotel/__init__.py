@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
-from pgotel._native import __version__, build_profile
+from pgotel._native import (
+    Engine,
+    Fingerprint,
+    Report,
+    __version__,
+    build_profile,
+    fingerprint,
+    merge_snapshots,
+)
 
-__all__ = ["__version__", "build_profile"]
+__all__ = [
+    "Engine",
+    "Fingerprint",
+    "Report",
+    "__version__",
+    "build_profile",
+    "fingerprint",
+    "merge_snapshots",
+]

@@ -9,3 +9,7 @@ class PgotelError(Exception):
 
 class ConfigError(PgotelError, ValueError):
     """A setting has a value pgotel cannot use; the message names the variable."""
+
+
+class SnapshotError(PgotelError):
+    """A snapshot file cannot be read: foreign, truncated, corrupt or from a newer pgotel."""

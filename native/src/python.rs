@@ -1,0 +1,485 @@
+//! The pyo3 glue: Python types over the engine, nothing more.
+//!
+//! Every entry point the instrumented app calls is guarded: a panic inside is
+//! caught, counted in the engine's `internal_errors`, and turned into a
+//! harmless result, because a pyo3 PanicException derives from BaseException
+//! and would slip past the app's `except Exception`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
+
+use crate::aggregate::{self, Call, Config, KeyKind};
+use crate::fingerprint::{Fingerprint, FingerprintCache};
+use crate::report::{self, Row};
+use crate::snapshot::{self, DecodeError, Writer};
+use crate::{build_info, sketch};
+
+fn current_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+/// The one place native errors become Python exceptions (defined in `pgotel.errors`).
+fn snapshot_error(py: Python<'_>, err: &DecodeError) -> PyErr {
+    let class = py
+        .import("pgotel.errors")
+        .and_then(|m| m.getattr("SnapshotError"))
+        .and_then(|c| Ok(c.cast_into::<PyType>()?));
+    match class {
+        Ok(class) => PyErr::from_type(class, err.to_string()),
+        Err(import_failed) => import_failed,
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock was already counted; the data is still usable.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Borrow the bytes of a `str` or `bytes` query.
+fn with_sql<R>(sql: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    if let Ok(s) = sql.cast::<PyString>() {
+        return Ok(match s.to_str() {
+            Ok(text) => f(text.as_bytes()),
+            // Lone surrogates cannot be UTF-8: replace them rather than fail the caller.
+            Err(_) => f(s.to_string_lossy().as_bytes()),
+        });
+    }
+    if let Ok(b) = sql.cast::<PyBytes>() {
+        return Ok(f(b.as_bytes()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "query must be str or bytes, not {}",
+        sql.get_type().name()?
+    )))
+}
+
+#[pyclass(frozen, name = "Fingerprint", module = "pgotel._native")]
+struct PyFingerprint {
+    inner: Arc<Fingerprint>,
+}
+
+#[pymethods]
+impl PyFingerprint {
+    #[getter]
+    fn id(&self) -> u64 {
+        self.inner.id
+    }
+    #[getter]
+    fn hex(&self) -> String {
+        format!("{:016x}", self.inner.id)
+    }
+    #[getter]
+    fn normalized(&self) -> &str {
+        &self.inner.normalized
+    }
+    #[getter]
+    fn operation(&self) -> &str {
+        &self.inner.operation
+    }
+    #[getter]
+    fn table(&self) -> Option<&str> {
+        self.inner.table.as_deref()
+    }
+    #[getter]
+    fn summary(&self) -> &str {
+        &self.inner.summary
+    }
+    #[getter]
+    fn exact(&self) -> bool {
+        self.inner.exact
+    }
+    #[getter]
+    fn truncated(&self) -> bool {
+        self.inner.truncated
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Fingerprint(id=0x{:016x}, summary={:?}, exact={})",
+            self.inner.id, self.inner.summary, self.inner.exact
+        )
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyFingerprint>()
+            .is_ok_and(|o| o.get().inner.id == self.inner.id)
+    }
+    fn __hash__(&self) -> u64 {
+        self.inner.id >> 1
+    }
+}
+
+static SHARED_CACHE: LazyLock<Mutex<FingerprintCache>> =
+    LazyLock::new(|| Mutex::new(FingerprintCache::new(4096)));
+
+/// Fingerprint a query text (str or bytes), through a process-wide bounded cache.
+#[pyfunction]
+fn fingerprint(sql: &Bound<'_, PyAny>) -> PyResult<PyFingerprint> {
+    let inner = with_sql(sql, |bytes| {
+        catch_unwind(AssertUnwindSafe(|| lock(&SHARED_CACHE).get(bytes)))
+            .unwrap_or_else(|_| Arc::new(Fingerprint::unknown()))
+    })?;
+    Ok(PyFingerprint { inner })
+}
+
+#[pyclass(frozen, name = "Engine", module = "pgotel._native")]
+struct PyEngine {
+    engine: Mutex<aggregate::Engine>,
+    writer: Mutex<Writer>,
+}
+
+impl PyEngine {
+    /// Run `f` on the engine; a panic is counted and yields `fallback`.
+    fn guarded<R>(&self, fallback: R, f: impl FnOnce(&mut aggregate::Engine) -> R) -> R {
+        let mut engine = lock(&self.engine);
+        match catch_unwind(AssertUnwindSafe(|| f(&mut engine))) {
+            Ok(r) => r,
+            Err(_) => {
+                engine.counters.internal_errors += 1;
+                fallback
+            }
+        }
+    }
+}
+
+fn kind_from_name(kind: &str) -> PyResult<KeyKind> {
+    KeyKind::ALL
+        .into_iter()
+        .find(|k| k.name() == kind)
+        .ok_or_else(|| {
+            PyTypeError::new_err(format!(
+                "unknown key kind {kind:?}: use query, graphql or cache"
+            ))
+        })
+}
+
+#[pymethods]
+impl PyEngine {
+    #[new]
+    #[pyo3(signature = (*, max_keys=10_000, slow_threshold_ns=100_000_000, slow_samples=10, recent_samples=8, fingerprint_cache=4096, service="", host="", instance=""))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        max_keys: usize,
+        slow_threshold_ns: u64,
+        slow_samples: usize,
+        recent_samples: usize,
+        fingerprint_cache: usize,
+        service: &str,
+        host: &str,
+        instance: &str,
+    ) -> Self {
+        let config = Config {
+            max_keys,
+            slow_threshold_ns,
+            slow_samples,
+            recent_samples,
+            fingerprint_cache,
+        };
+        let started = current_ns();
+        PyEngine {
+            engine: Mutex::new(aggregate::Engine::new(config, started)),
+            writer: Mutex::new(Writer {
+                pid: std::process::id(),
+                host: host.into(),
+                service: service.into(),
+                instance: instance.into(),
+                started_ns: started,
+                written_ns: 0,
+            }),
+        }
+    }
+
+    /// Record one database call; returns the query's fingerprint. Never raises for engine failures.
+    #[pyo3(signature = (sql, duration_ns, error=None, rows=-1, trace_id=0, span_id=0))]
+    #[pyo3(
+        text_signature = "(self, /, sql, duration_ns, error=None, rows=-1, trace_id=0, span_id=0)"
+    )]
+    fn record_query(
+        &self,
+        sql: &Bound<'_, PyAny>,
+        duration_ns: i64,
+        error: Option<&str>,
+        rows: i64,
+        trace_id: u128,
+        span_id: u64,
+    ) -> PyResult<PyFingerprint> {
+        let call = Call {
+            duration_ns,
+            error,
+            rows,
+            trace_id,
+            span_id,
+            now_ns: current_ns(),
+        };
+        let inner = with_sql(sql, |bytes| {
+            self.guarded(Arc::new(Fingerprint::unknown()), |e| {
+                e.record_query(bytes, &call)
+            })
+        })?;
+        Ok(PyFingerprint { inner })
+    }
+
+    /// Record one call of a named key: kind is "graphql" (an operation) or "cache". Returns the key id.
+    #[pyo3(signature = (kind, name, operation, duration_ns, error=None, rows=-1, trace_id=0, span_id=0))]
+    #[pyo3(
+        text_signature = "(self, /, kind, name, operation, duration_ns, error=None, rows=-1, trace_id=0, span_id=0)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn record_named(
+        &self,
+        kind: &str,
+        name: &str,
+        operation: &str,
+        duration_ns: i64,
+        error: Option<&str>,
+        rows: i64,
+        trace_id: u128,
+        span_id: u64,
+    ) -> PyResult<u64> {
+        let kind = kind_from_name(kind)?;
+        let call = Call {
+            duration_ns,
+            error,
+            rows,
+            trace_id,
+            span_id,
+            now_ns: current_ns(),
+        };
+        Ok(self.guarded(0, |e| e.record_named(kind, name, operation, &call)))
+    }
+
+    /// Count a failure caught outside the engine (in a hook), so health shows it.
+    fn count_internal_error(&self) {
+        lock(&self.engine).counters.internal_errors += 1;
+    }
+
+    /// The whole state as a versioned snapshot (the GIL is released while encoding).
+    fn snapshot<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let mut writer = lock(&self.writer).clone();
+        writer.pid = std::process::id();
+        writer.written_ns = current_ns();
+        let bytes = py.detach(|| {
+            let engine = lock(&self.engine);
+            catch_unwind(AssertUnwindSafe(|| snapshot::encode(&engine, &writer)))
+                .unwrap_or_default()
+        });
+        PyBytes::new(py, &bytes)
+    }
+
+    /// Forget every figure (a forked child starts empty, with its own start time).
+    fn reset(&self) {
+        let mut engine = lock(&self.engine);
+        let config = engine.config.clone();
+        let started = current_ns();
+        *engine = aggregate::Engine::new(config, started);
+        let mut writer = lock(&self.writer);
+        writer.started_ns = started;
+        writer.pid = std::process::id();
+    }
+
+    /// Counters and sizes of the engine, for health and tests.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let engine = lock(&self.engine);
+        let d = PyDict::new(py);
+        d.set_item("keys", engine.keys.len())?;
+        d.set_item("max_keys", engine.config.max_keys)?;
+        d.set_item("recorded", engine.counters.recorded)?;
+        d.set_item("overflowed", engine.counters.overflowed)?;
+        d.set_item("rejected", engine.counters.rejected)?;
+        d.set_item("internal_errors", engine.counters.internal_errors)?;
+        d.set_item("memory_bytes", engine.memory_bytes())?;
+        d.set_item("cache_entries", engine.cache.len())?;
+        d.set_item("cache_hits", engine.cache.hits)?;
+        d.set_item("cache_misses", engine.cache.misses)?;
+        d.set_item("cache_evicted", engine.cache.evicted)?;
+        Ok(d)
+    }
+}
+
+#[pyclass(frozen, name = "Report", module = "pgotel._native")]
+struct PyReport {
+    report: report::Report,
+    now_ns: u64,
+}
+
+fn row_dict<'py>(py: Python<'py>, r: &Row) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("kind", r.key.kind.name())?;
+    d.set_item("id", format!("{:016x}", r.key.id))?;
+    d.set_item("text", &r.text)?;
+    d.set_item("operation", &r.operation)?;
+    d.set_item("summary", &r.summary)?;
+    d.set_item("calls", r.calls)?;
+    d.set_item("errors", r.errors)?;
+    d.set_item("error_codes", r.error_codes.clone())?;
+    d.set_item("rows", r.rows)?;
+    d.set_item("slow_calls", r.slow_calls)?;
+    d.set_item("total_ns", r.total_ns)?;
+    d.set_item("mean_ns", r.mean_ns())?;
+    d.set_item("min_ns", r.min_ns)?;
+    d.set_item("max_ns", r.max_ns)?;
+    d.set_item("p50_ns", r.p50_ns)?;
+    d.set_item("p95_ns", r.p95_ns)?;
+    d.set_item("p99_ns", r.p99_ns)?;
+    d.set_item("last_ns", r.last_ns)?;
+    Ok(d)
+}
+
+#[pymethods]
+impl PyReport {
+    /// One dict per writer process: pid, host, service, instance, started_ns, written_ns, keys, counters.
+    #[getter]
+    fn processes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for p in &self.report.processes {
+            let d = PyDict::new(py);
+            d.set_item("pid", p.writer.pid)?;
+            d.set_item("host", &p.writer.host)?;
+            d.set_item("service", &p.writer.service)?;
+            d.set_item("instance", &p.writer.instance)?;
+            d.set_item("started_ns", p.writer.started_ns)?;
+            d.set_item("written_ns", p.writer.written_ns)?;
+            d.set_item("keys", p.keys)?;
+            d.set_item("max_keys", p.max_keys)?;
+            d.set_item("recorded", p.counters.recorded)?;
+            d.set_item("overflowed", p.counters.overflowed)?;
+            d.set_item("rejected", p.counters.rejected)?;
+            d.set_item("internal_errors", p.counters.internal_errors)?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
+    /// Inputs that could not be read: (position in the input list, reason).
+    #[getter]
+    fn unreadable(&self) -> Vec<(usize, String)> {
+        self.report
+            .unreadable
+            .iter()
+            .map(|(i, e)| (*i, e.to_string()))
+            .collect()
+    }
+
+    /// Per-key figures of one kind, over all time or the last `window_minutes`.
+    #[pyo3(signature = (kind="query", window_minutes=None))]
+    fn rows<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        window_minutes: Option<u64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = kind_from_name(kind)?;
+        let list = PyList::empty(py);
+        for r in self.report.rows(kind, window_minutes, self.now_ns) {
+            list.append(row_dict(py, &r)?)?;
+        }
+        Ok(list)
+    }
+
+    /// The slowest (slowest first) or most recent (newest first) samples of one kind.
+    #[pyo3(signature = (kind="query", slowest=true, since_ns=0, limit=100))]
+    fn samples<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        slowest: bool,
+        since_ns: u64,
+        limit: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = kind_from_name(kind)?;
+        let list = PyList::empty(py);
+        for (key, st, s) in self
+            .report
+            .samples(kind, slowest, since_ns)
+            .into_iter()
+            .take(limit)
+        {
+            let d = PyDict::new(py);
+            d.set_item("id", format!("{:016x}", key.id))?;
+            d.set_item("text", &st.text)?;
+            d.set_item("summary", &st.summary)?;
+            d.set_item("duration_ns", s.duration_ns)?;
+            d.set_item("at_ns", s.at_ns)?;
+            d.set_item(
+                "trace_id",
+                (s.trace_id != 0).then(|| format!("{:032x}", s.trace_id)),
+            )?;
+            d.set_item(
+                "span_id",
+                (s.span_id != 0).then(|| format!("{:016x}", s.span_id)),
+            )?;
+            d.set_item("rows", s.rows)?;
+            d.set_item("error", s.error.as_deref())?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
+    /// The writers' engine counters, added up.
+    #[getter]
+    fn counters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let c = self.report.counters();
+        let d = PyDict::new(py);
+        d.set_item("recorded", c.recorded)?;
+        d.set_item("overflowed", c.overflowed)?;
+        d.set_item("rejected", c.rejected)?;
+        d.set_item("internal_errors", c.internal_errors)?;
+        Ok(d)
+    }
+}
+
+/// Decode and merge snapshots (the GIL is released meanwhile). Unreadable
+/// inputs are listed in `Report.unreadable`, never raised.
+#[pyfunction]
+#[pyo3(signature = (snapshots, now_ns=None))]
+fn merge_snapshots(
+    py: Python<'_>,
+    snapshots: Vec<Bound<'_, PyBytes>>,
+    now_ns: Option<u64>,
+) -> PyReport {
+    let slices: Vec<&[u8]> = snapshots.iter().map(|b| b.as_bytes()).collect();
+    let report = py.detach(|| report::merge_bytes(&slices));
+    PyReport {
+        report,
+        now_ns: now_ns.unwrap_or_else(current_ns),
+    }
+}
+
+/// Check one snapshot and describe its writer; raises `pgotel.errors.SnapshotError` when unreadable.
+#[pyfunction]
+fn snapshot_info<'py>(py: Python<'py>, data: &Bound<'py, PyBytes>) -> PyResult<Bound<'py, PyDict>> {
+    let snap = snapshot::decode(data.as_bytes()).map_err(|e| snapshot_error(py, &e))?;
+    let d = PyDict::new(py);
+    d.set_item("format_version", snapshot::FORMAT_VERSION)?;
+    d.set_item("pid", snap.writer.pid)?;
+    d.set_item("host", snap.writer.host)?;
+    d.set_item("service", snap.writer.service)?;
+    d.set_item("instance", snap.writer.instance)?;
+    d.set_item("started_ns", snap.writer.started_ns)?;
+    d.set_item("written_ns", snap.writer.written_ns)?;
+    d.set_item("keys", snap.keys.len())?;
+    Ok(d)
+}
+
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", build_info::VERSION)?;
+    m.add("build_profile", build_info::PROFILE)?;
+    m.add("SNAPSHOT_FORMAT_VERSION", snapshot::FORMAT_VERSION)?;
+    m.add("SKETCH_RELATIVE_ACCURACY", sketch::RELATIVE_ACCURACY)?;
+    m.add_class::<PyFingerprint>()?;
+    m.add_class::<PyEngine>()?;
+    m.add_class::<PyReport>()?;
+    m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_snapshots, m)?)?;
+    m.add_function(wrap_pyfunction!(snapshot_info, m)?)?;
+    Ok(())
+}
