@@ -10,7 +10,7 @@ export PYO3_PYTHON := $(PY)
 
 PY_SOURCES := python tests examples benches
 
-.PHONY: all build test lint rust-test pytest demo bench clean
+.PHONY: all build test lint rust-test pytest demo bench fuzz clean
 
 all: test
 
@@ -49,6 +49,10 @@ demo: build
 
 bench: build
 	$(PY) -m benches
+
+# Outside CI: a million cases of each fuzz property (CI runs the default 256).
+fuzz:
+	PROPTEST_CASES=1000000 cargo test --release --test fuzz -- --nocapture
 
 clean:
 	rm -rf $(VENV) target python/pgotel/_native*.so .mypy_cache .ruff_cache .pytest_cache

@@ -408,6 +408,9 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, DecodeError> {
     if version == 0 {
         return corrupt("format version 0");
     }
+    if bytes[10] != 0 || bytes[11] != 0 {
+        return corrupt("reserved header bytes are set");
+    }
     let mut word = [0u8; 8];
     word.copy_from_slice(&bytes[12..20]);
     let body_len = u64::from_le_bytes(word);
