@@ -232,19 +232,20 @@ impl KeyStats {
         accepted
     }
 
-    /// Fold `other` (the same key, from another process or time) into this one.
-    pub fn merge(&mut self, other: &KeyStats, slow_samples: usize, recent_samples: usize) {
+    /// Fold `other` (the same key, from another process or time) into this
+    /// one, taking its samples and slots instead of copying them.
+    pub fn merge(&mut self, other: KeyStats, slow_samples: usize, recent_samples: usize) {
         if self.text.is_empty() {
-            self.text.clone_from(&other.text);
-            self.operation.clone_from(&other.operation);
-            self.summary.clone_from(&other.summary);
+            self.text = other.text;
+            self.operation = other.operation;
+            self.summary = other.summary;
         }
         self.calls += other.calls;
         self.errors += other.errors;
-        for (code, n) in &other.error_codes {
-            match self.error_codes.iter_mut().find(|(c, _)| c == code) {
+        for (code, n) in other.error_codes {
+            match self.error_codes.iter_mut().find(|(c, _)| *c == code) {
                 Some((_, m)) => *m += n,
-                None => self.error_codes.push((Arc::clone(code), *n)),
+                None => self.error_codes.push((code, n)),
             }
         }
         self.rows = self.rows.saturating_add(other.rows);
@@ -256,27 +257,20 @@ impl KeyStats {
         };
         self.last_ns = self.last_ns.max(other.last_ns);
         self.sketch.merge(&other.sketch);
-        for slot in other.slots.iter().filter(|s| s.calls > 0) {
-            match self.slots.iter_mut().find(|s| s.minute == slot.minute) {
-                Some(mine) => {
-                    mine.calls += slot.calls;
-                    mine.errors += slot.errors;
-                    mine.sketch.merge(&slot.sketch);
-                }
-                None => self.slots.push(slot.clone()),
+        // Slots are collected, not merged: a window sums every slot in its
+        // range anyway, and most reports never ask for one.
+        self.slots
+            .extend(other.slots.into_iter().filter(|s| s.calls > 0));
+        for s in other.slowest {
+            insert_slowest(&mut self.slowest, s, slow_samples);
+        }
+        if !other.recent.is_empty() {
+            self.recent.extend(other.recent);
+            self.recent.make_contiguous().sort_by_key(|s| s.at_ns);
+            while self.recent.len() > recent_samples {
+                self.recent.pop_front();
             }
         }
-        for s in &other.slowest {
-            insert_slowest(&mut self.slowest, s.clone(), slow_samples);
-        }
-        let mut recent: Vec<Sample> = self
-            .recent
-            .drain(..)
-            .chain(other.recent.iter().cloned())
-            .collect();
-        recent.sort_by_key(|s| s.at_ns);
-        let skip = recent.len().saturating_sub(recent_samples);
-        self.recent = recent.into_iter().skip(skip).collect();
     }
 
     /// The slots within the last `minutes` minutes before `now_ns` (and the current one).

@@ -7,7 +7,7 @@ use rustc_hash::FxBuildHasher;
 
 use crate::aggregate::{EngineCounters, Key, KeyKind, KeyStats, Sample};
 use crate::sketch::Sketch;
-use crate::snapshot::{decode, DecodeError, Snapshot, Writer};
+use crate::snapshot::{decode_with, DecodeError, Snapshot, Writer};
 
 /// Samples kept per key after a merge.
 pub const MERGED_SLOW_SAMPLES: usize = 10;
@@ -57,33 +57,51 @@ impl Row {
     }
 }
 
-/// Decode and merge; unreadable inputs are listed, never fatal.
+/// Decode and merge; unreadable inputs are listed, never fatal. Keys are
+/// merged as they are decoded, which `decode_with` starts only after the
+/// header and the body checksum are verified: a torn or damaged file adds nothing.
 pub fn merge_bytes(inputs: &[&[u8]]) -> Report {
     let mut report = Report::default();
     for (i, bytes) in inputs.iter().enumerate() {
-        match decode(bytes) {
-            Ok(snap) => report.add(snap),
+        let keys = &mut report.keys;
+        let mut count = 0;
+        let decoded = decode_with(bytes, |key, stats| {
+            count += 1;
+            merge_key(keys, key, stats);
+        });
+        match decoded {
+            Ok(snap) => report.processes.push(process(&snap, count)),
             Err(e) => report.unreadable.push((i, e)),
         }
     }
     report
 }
 
+fn merge_key(keys: &mut HashMap<Key, KeyStats, FxBuildHasher>, key: Key, stats: KeyStats) {
+    match keys.get_mut(&key) {
+        Some(mine) => mine.merge(stats, MERGED_SLOW_SAMPLES, MERGED_RECENT_SAMPLES),
+        None => {
+            keys.insert(key, stats);
+        }
+    }
+}
+
+fn process(snap: &Snapshot, keys: usize) -> Process {
+    Process {
+        writer: snap.writer.clone(),
+        counters: snap.counters.clone(),
+        max_keys: snap.max_keys,
+        keys,
+    }
+}
+
 impl Report {
     pub fn add(&mut self, snap: Snapshot) {
-        self.processes.push(Process {
-            writer: snap.writer,
-            counters: snap.counters,
-            max_keys: snap.max_keys,
-            keys: snap.keys.len(),
-        });
-        for (key, stats) in snap.keys {
-            match self.keys.get_mut(&key) {
-                Some(mine) => mine.merge(&stats, MERGED_SLOW_SAMPLES, MERGED_RECENT_SAMPLES),
-                None => {
-                    self.keys.insert(key, stats);
-                }
-            }
+        let mut snap = snap;
+        let keys = std::mem::take(&mut snap.keys);
+        self.processes.push(process(&snap, keys.len()));
+        for (key, stats) in keys {
+            merge_key(&mut self.keys, key, stats);
         }
     }
 
@@ -268,5 +286,56 @@ mod tests {
         assert_eq!(slow[0].2.duration_ns, 1_000_000 + 99 * 10_000);
         let recent = report.samples(KeyKind::Query, false, 0);
         assert!(recent.windows(2).all(|w| w[0].2.at_ns >= w[1].2.at_ns));
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::aggregate::{Call, Config, Engine};
+    use crate::snapshot::encode;
+
+    #[test]
+    #[ignore = "timing, run with --release --ignored --nocapture"]
+    fn decode_and_merge_timing() {
+        let blobs: Vec<Vec<u8>> = (0..8u64)
+            .map(|seed| {
+                let mut e = Engine::new(
+                    Config {
+                        max_keys: 20_000,
+                        ..Config::standard()
+                    },
+                    1,
+                );
+                for k in 0..10_000u64 {
+                    for j in 0..5u64 {
+                        let call = Call {
+                            duration_ns: (1000 * (seed + j + 1) + k) as i64,
+                            rows: 1,
+                            now_ns: 1_800_000_000_000_000_000,
+                            ..Call::default()
+                        };
+                        e.record_query(
+                            format!("SELECT c{k} FROM t{} WHERE id = {j}", k % 97).as_bytes(),
+                            &call,
+                        );
+                    }
+                }
+                encode(&e, &Writer::default())
+            })
+            .collect();
+        let t = std::time::Instant::now();
+        let snap = crate::snapshot::decode(&blobs[0]).unwrap();
+        println!("decode one: {:?} ({} keys)", t.elapsed(), snap.keys.len());
+        let slices: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            let r = merge_bytes(&slices);
+            println!("merge_bytes 8: {:?} ({} keys)", t.elapsed(), r.keys.len());
+        }
+        let r = merge_bytes(&slices);
+        let t = std::time::Instant::now();
+        let rows = r.rows(KeyKind::Query, None, 0);
+        println!("rows: {:?} ({})", t.elapsed(), rows.len());
     }
 }

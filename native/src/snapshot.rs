@@ -386,6 +386,20 @@ impl<'a> In<'a> {
 
 /// Decode one snapshot, checking everything.
 pub fn decode(bytes: &[u8]) -> Result<Snapshot, DecodeError> {
+    let mut keys = Vec::new();
+    let mut snap = decode_with(bytes, |key, stats| keys.push((key, stats)))?;
+    snap.keys = keys;
+    Ok(snap)
+}
+
+/// Decode one snapshot, handing each key to `on_key` as it is read (the
+/// returned `Snapshot` has no keys). Nothing is kept beyond one key at a time,
+/// so merging many large snapshots needs no intermediate copies. On error,
+/// some keys may already have been handed over.
+pub fn decode_with(
+    bytes: &[u8],
+    mut on_key: impl FnMut(Key, KeyStats),
+) -> Result<Snapshot, DecodeError> {
     if bytes.len() > MAX_SNAPSHOT_BYTES {
         return Err(DecodeError::TooLarge { size: bytes.len() });
     }
@@ -450,9 +464,9 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, DecodeError> {
         internal_errors: r.u()?,
     };
     let n = r.count(MAX_KEYS, "key")?;
-    let mut keys = Vec::with_capacity(n.min(1 << 16));
     for _ in 0..n {
-        keys.push(r.key()?);
+        let (key, stats) = r.key()?;
+        on_key(key, stats);
     }
     if r.pos != body.len() {
         return corrupt("bytes left after the last key");
@@ -461,7 +475,7 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, DecodeError> {
         writer,
         max_keys,
         counters,
-        keys,
+        keys: Vec::new(),
     })
 }
 

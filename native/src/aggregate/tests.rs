@@ -145,7 +145,7 @@ fn merge_adds_up() {
         );
     }
     let mut merged = a.keys.values().next().unwrap().clone();
-    merged.merge(b.keys.values().next().unwrap(), 10, 8);
+    merged.merge(b.keys.values().next().unwrap().clone(), 10, 8);
     assert_eq!(merged.calls, 100);
     assert_eq!(merged.sketch.count(), 100);
     assert_eq!(merged.sketch.min_ns(), Some(1_000));
