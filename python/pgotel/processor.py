@@ -9,6 +9,8 @@ sampled or not.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import StatusCode
@@ -65,7 +67,7 @@ class AggregatingSpanProcessor(SpanProcessor):
         scope = span.instrumentation_scope
         if scope is not None and scope.name.startswith(OWN_SCOPE_PREFIX):
             return
-        attrs = span.attributes
+        attrs = _attributes(span)
         if not attrs or span.start_time is None or span.end_time is None:
             return
         system = attrs.get("db.system.name") or attrs.get("db.system")
@@ -104,7 +106,7 @@ def _error(span: ReadableSpan, code_attribute: str | None) -> str | None:
     """The span's error code (SQLSTATE, error.type, …) or None when it succeeded."""
     if span.status.status_code is not StatusCode.ERROR:
         return None
-    attrs = span.attributes or {}
+    attrs = _attributes(span)
     for name in (code_attribute, "error.type"):
         if name is not None and attrs.get(name):
             return str(attrs[name])
@@ -116,9 +118,22 @@ def _error(span: ReadableSpan, code_attribute: str | None) -> str | None:
     return "error"
 
 
+def _attributes(span: ReadableSpan) -> Mapping[str, object]:
+    """The span's attributes, read through the SDK's plain dict when it has one.
+
+    `ReadableSpan.attributes` wraps a BoundedAttributes whose every lookup takes
+    a lock in Python; on_end runs for every span, so it reads the dict beneath
+    (falling back to the public API if the SDK's internals ever change).
+    """
+    inner = getattr(getattr(span, "_attributes", None), "_dict", None)
+    if isinstance(inner, dict):
+        return inner
+    return span.attributes or {}
+
+
 def _ids(span: ReadableSpan) -> tuple[int, int]:
     """Trace and span id when the span is sampled (only then is there a trace to look up)."""
     ctx = span.context
-    if ctx is None or not ctx.trace_flags.sampled:
+    if ctx is None or not ctx.trace_flags & 0x01:
         return 0, 0
     return ctx.trace_id, ctx.span_id
