@@ -29,4 +29,4 @@ def report(title: str, results: dict[str, float], baseline: str) -> None:
     print(f"\n{title}")
     base = results[baseline]
     for name, ns in results.items():
-        print(f"  {name:<48} {ns / 1000:9.2f} µs/call  {ns / base:6.2f}x {baseline}")
+        print(f"  {name:<48} {ns / 1000:9.3f} µs/call  {ns / base:8.3f}x {baseline}")

@@ -123,3 +123,25 @@ def test_contrib_psycopg_spans_from_a_real_database(dsn: str, contrib_psycopg) -
     rows = {r["text"]: r for r in merge_snapshots([engine.snapshot()]).rows()}
     assert rows["SELECT $1::int + $2"]["calls"] == 5
     assert rows["SELECT $1 / $2"]["errors"] == 1
+
+
+def test_spans_built_outside_the_sdk_tracer_use_the_public_api() -> None:
+    # A ReadableSpan made directly (as exporters' tests and some bridges do) keeps
+    # its attributes in a plain dict: the native reader falls back to the public API.
+    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.trace import SpanContext, TraceFlags
+
+    ctx = SpanContext(0xABC, 0xDEF, is_remote=False, trace_flags=TraceFlags(1))
+    span = ReadableSpan(
+        name="SELECT",
+        context=ctx,
+        attributes={"db.system": "postgresql", "db.statement": "SELECT * FROM t WHERE a = 1"},
+        start_time=1_000,
+        end_time=4_000,
+    )
+    engine = Engine()
+    AggregatingSpanProcessor(engine).on_end(span)
+    (sample,) = merge_snapshots([engine.snapshot()]).samples()
+    assert (sample["text"], sample["duration_ns"]) == ("SELECT * FROM t WHERE a = $1", 3_000)
+    assert sample["trace_id"] == f"{0xABC:032x}"
+    assert engine.stats()["internal_errors"] == 0

@@ -5,6 +5,8 @@
 //! harmless result, because a pyo3 PanicException derives from BaseException
 //! and would slip past the app's `except Exception`.
 
+mod span;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -253,6 +255,21 @@ impl PyEngine {
             now_ns: current_ns(),
         };
         Ok(self.guarded(0, |e| e.record_named(kind, name, operation, &call)))
+    }
+
+    /// Record a finished SDK span of another instrumentation (database or
+    /// GraphQL). Returns whether it was recorded; raises only if the span is
+    /// not shaped like an SDK span (the processor counts that as a fault).
+    fn record_span(&self, span: &Bound<'_, PyAny>) -> PyResult<bool> {
+        // Read first, lock after: attribute access may run Python code.
+        let Some(record) = span::read(span)? else {
+            return Ok(false);
+        };
+        let now = current_ns();
+        Ok(self.guarded(false, |e| {
+            record.record(e, now);
+            true
+        }))
     }
 
     /// Count a failure caught outside the engine (in a hook), so health shows it.
