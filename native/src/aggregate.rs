@@ -166,18 +166,25 @@ impl KeyStats {
         code
     }
 
+    /// The slot of `minute`. Slots are kept oldest first and only for the
+    /// last `WINDOW_SLOTS` minutes, so a key costs one slot per active minute.
     fn slot(&mut self, minute: u64) -> &mut MinuteSlot {
-        if self.slots.len() < WINDOW_SLOTS {
-            self.slots.resize_with(WINDOW_SLOTS, MinuteSlot::default);
-        }
-        let slot = &mut self.slots[(minute % WINDOW_SLOTS as u64) as usize];
-        if slot.minute != minute {
-            *slot = MinuteSlot {
+        let is_new = self.slots.last().is_none_or(|s| s.minute < minute);
+        if is_new {
+            let oldest = minute.saturating_sub(WINDOW_SLOTS as u64 - 1);
+            self.slots.retain(|s| s.minute >= oldest);
+            self.slots.push(MinuteSlot {
                 minute,
                 ..MinuteSlot::default()
-            };
+            });
         }
-        slot
+        // A clock that stepped back lands in its minute if still kept, else in the newest.
+        let at = self
+            .slots
+            .iter()
+            .rposition(|s| s.minute == minute)
+            .unwrap_or(self.slots.len() - 1);
+        &mut self.slots[at]
     }
 
     /// Record one call; returns false when its duration was rejected by the sketch.

@@ -173,3 +173,28 @@ fn named_keys_are_stable_and_never_the_overflow_id() {
     );
     assert_ne!(named_id(KeyKind::Cache, ""), OVERFLOW_ID);
 }
+
+#[test]
+fn slots_grow_with_active_minutes_and_survive_a_clock_step_back() {
+    let mut e = engine();
+    let rec = |e: &mut Engine, minute: u64| {
+        e.record_named(
+            KeyKind::Cache,
+            "c",
+            "get",
+            &call(10, T0 + minute * NS_PER_MINUTE),
+        );
+    };
+    rec(&mut e, 0);
+    assert_eq!(e.keys.values().next().unwrap().slots.len(), 1);
+    for minute in [1, 2, 40, 41, 39, 41] {
+        rec(&mut e, minute);
+    }
+    let stats = e.keys.values().next().unwrap();
+    let base = T0 / NS_PER_MINUTE;
+    let minutes: Vec<u64> = stats.slots.iter().map(|s| s.minute - base).collect();
+    // Minutes 0-2 aged out; the step back to 39 (older than any kept slot) went to the newest.
+    assert_eq!(minutes, vec![40, 41]);
+    assert_eq!(stats.slots.iter().map(|s| s.calls).sum::<u64>(), 4);
+    assert_eq!(stats.calls, 7);
+}

@@ -168,13 +168,10 @@ impl Lexer<'_> {
                     self.skip_while(is_ident_char);
                     self.push(Kind::Ident, start, false);
                 }
-                b'%' if matches!(next, b's' | b'b' | b't')
-                    && !is_ident_char(self.at(start + 2)) =>
-                {
-                    self.pos += 2;
+                b'%' if self.placeholder_len(start).is_some() => {
+                    self.pos = start + self.placeholder_len(start).unwrap_or(1);
                     self.push(Kind::Param, start, false);
                 }
-                b'%' if next == b'(' && self.named_placeholder(start) => {}
                 b'(' => self.single(Kind::LParen),
                 b')' => self.single(Kind::RParen),
                 b'[' => self.single(Kind::LBracket),
@@ -339,22 +336,19 @@ impl Lexer<'_> {
         self.push(Kind::Num, start, false);
     }
 
-    /// psycopg's `%(name)s`; returns false (consuming nothing) when it is not one.
-    fn named_placeholder(&mut self, start: usize) -> bool {
-        let close = match self.src[start + 2..]
-            .iter()
-            .take(256)
-            .position(|&c| c == b')')
-        {
-            Some(off) => start + 2 + off,
-            None => return false,
-        };
-        if !matches!(self.at(close + 1), b's' | b'b' | b't') || is_ident_char(self.at(close + 2)) {
-            return false;
+    /// The length of a psycopg placeholder (`%s`, `%b`, `%t`, `%(name)s`) at `at`, if one starts there.
+    fn placeholder_len(&self, at: usize) -> Option<usize> {
+        let format =
+            |i: usize| matches!(self.at(i), b's' | b'b' | b't') && !is_ident_char(self.at(i + 1));
+        match self.at(at + 1) {
+            b's' | b'b' | b't' if !is_ident_char(self.at(at + 2)) => Some(2),
+            b'(' => {
+                let rest = self.src.get(at + 2..)?;
+                let close = at + 2 + rest.iter().take(256).position(|&c| c == b')')?;
+                format(close + 1).then_some(close + 2 - at)
+            }
+            _ => None,
         }
-        self.pos = close + 2;
-        self.push(Kind::Param, start, false);
-        true
     }
 
     /// PostgreSQL's operator rule: the longest run of operator bytes, cut
@@ -366,7 +360,9 @@ impl Lexer<'_> {
             let next = self.at(end + 1);
             if end > start
                 && ((self.src[end] == b'-' && next == b'-')
-                    || (self.src[end] == b'/' && next == b'*'))
+                    || (self.src[end] == b'/' && next == b'*')
+                    // `a=%s`: the placeholder is a value, not part of the operator.
+                    || (self.src[end] == b'%' && self.placeholder_len(end).is_some()))
             {
                 break;
             }
@@ -443,7 +439,7 @@ mod tests {
     fn params_and_placeholders() {
         use Kind::*;
         assert_eq!(
-            kinds("$1 %s %(name)s %b a %% b"),
+            kinds("$1 %s %(name)s %b a %% b a=%s b+%(x)s"),
             vec![
                 (Param, "$1"),
                 (Param, "%s"),
@@ -452,6 +448,12 @@ mod tests {
                 (Ident, "a"),
                 (Op, "%%"),
                 (Ident, "b"),
+                (Ident, "a"),
+                (Op, "="),
+                (Param, "%s"),
+                (Ident, "b"),
+                (Op, "+"),
+                (Param, "%(x)s"),
             ]
         );
     }

@@ -215,10 +215,19 @@ impl Normalizer<'_> {
         match t.kind {
             Kind::Str | Kind::Param => {
                 self.emit_value(t.space_before);
-                // Adjacent strings are one literal ('a' 'b' continued on a new line).
+                // Adjacent strings are one literal ('a' 'b' continued on a new line),
+                // and so is U&'…' UESCAPE '!'.
                 let mut j = i + 1;
-                while t.kind == Kind::Str && self.tok(j).is_some_and(|n| n.kind == Kind::Str) {
-                    j += 1;
+                while t.kind == Kind::Str {
+                    match (self.tok(j), self.tok(j + 1)) {
+                        (Some(n), _) if n.kind == Kind::Str => j += 1,
+                        (Some(n), Some(m))
+                            if is_keyword(self.src, n, "uescape") && m.kind == Kind::Str =>
+                        {
+                            j += 2
+                        }
+                        _ => break,
+                    }
                 }
                 return j;
             }
@@ -296,7 +305,13 @@ impl Normalizer<'_> {
                 }
                 self.depth = 0;
                 self.positional_depth = None;
-                self.emit_source(&t, t.kind as u64 + 1);
+                // Trailing (and empty) statements change nothing: `SELECT 1;` is `SELECT 1`.
+                let more = self.tokens[i + 1..]
+                    .iter()
+                    .any(|n| n.kind != Kind::Semicolon);
+                if more && !self.hashes.is_empty() {
+                    self.emit_source(&t, t.kind as u64 + 1);
+                }
             }
             Kind::Dot | Kind::Cast | Kind::Colon => self.emit_source(&t, t.kind as u64 + 1),
         }

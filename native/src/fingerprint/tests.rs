@@ -171,6 +171,20 @@ fn json_operators_casts_and_arrays() {
 }
 
 #[test]
+fn placeholders_after_operators_unicode_escapes_and_semicolons() {
+    same("SELECT * FROM t WHERE a=%s", "SELECT * FROM t WHERE a = 5");
+    same("SELECT temp_lo+%s FROM w", "SELECT temp_lo + 2 FROM w");
+    same("SELECT data->%(k)s FROM t", "SELECT data -> 'x' FROM t");
+    assert_eq!(norm("SELECT a<>%s, b%%2"), "SELECT a<>$1, b%%$2");
+    same("SELECT U&'d!0061t' UESCAPE '!'", "SELECT 'x'");
+    same("SELECT 1;", "SELECT 1");
+    same("SELECT 1;;", "select 2");
+    same("; SELECT 1", "SELECT 1");
+    differ("SELECT 1; SELECT 2", "SELECT 1");
+    assert_eq!(norm("SELECT 1; SELECT 2;"), "SELECT $1; SELECT $2");
+}
+
+#[test]
 fn multiple_statements() {
     let fp = fingerprint(b"SELECT 1; UPDATE t SET a = 2 WHERE id = 3");
     assert_eq!(
@@ -375,4 +389,37 @@ fn long_normalized_text_is_cut_at_a_char_boundary() {
     assert!(fp.truncated && fp.exact);
     assert!(fp.normalized.len() <= MAX_NORMALIZED + '…'.len_utf8());
     assert!(fp.normalized.ends_with('…'));
+}
+
+#[test]
+#[ignore = "timing: needs /tmp/corpus.bin (NUL-separated statements)"]
+fn corpus_timing() {
+    let data = std::fs::read("/tmp/corpus.bin").unwrap();
+    let stmts: Vec<&[u8]> = data.split(|&b| b == 0).collect();
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        for _ in 0..20 {
+            for s in &stmts {
+                std::hint::black_box(fingerprint(s));
+            }
+        }
+        let per = t.elapsed().as_nanos() as f64 / (20 * stmts.len()) as f64;
+        let t = std::time::Instant::now();
+        for _ in 0..20 {
+            for s in &stmts {
+                let lexed = super::lexer::lex(s);
+                std::hint::black_box(&lexed);
+            }
+        }
+        let lex = t.elapsed().as_nanos() as f64 / (20 * stmts.len()) as f64;
+        let t = std::time::Instant::now();
+        for _ in 0..20 {
+            for s in &stmts {
+                let lexed = super::lexer::lex(s);
+                std::hint::black_box(super::normalize::normalize(s, &lexed));
+            }
+        }
+        let norm = t.elapsed().as_nanos() as f64 / (20 * stmts.len()) as f64;
+        println!("full {per:.0} ns, lex {lex:.0} ns, lex+normalize {norm:.0} ns");
+    }
 }
