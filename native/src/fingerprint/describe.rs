@@ -2,33 +2,96 @@
 //! a `db.query.summary` in the OpenTelemetry form (`SELECT users orders`,
 //! `INSERT shipping SELECT orders`), read off the tokens without a parser.
 
-use super::lexer::{Kind, Token};
-use super::normalize::is_keyword;
+use super::lexer::{kw, Kind, Token};
+use super::normalize::is_any;
 
 /// The semantic conventions cap the summary at 255 characters.
 pub const MAX_SUMMARY: usize = 255;
 
-const DML: &[&str] = &[
-    "select", "insert", "update", "delete", "merge", "values", "table",
+/// Statements whose summary lists operations and tables, with their names.
+const DML: &[(u128, &str)] = &[
+    (kw("select"), "SELECT"),
+    (kw("insert"), "INSERT"),
+    (kw("update"), "UPDATE"),
+    (kw("delete"), "DELETE"),
+    (kw("merge"), "MERGE"),
+    (kw("values"), "VALUES"),
+    (kw("table"), "TABLE"),
+    (kw("copy"), "COPY"),
+];
+/// A parenthesis that opens with one of these holds a query.
+const QUERY_STARTS: &[u128] = &[
+    kw("select"),
+    kw("with"),
+    kw("values"),
+    kw("insert"),
+    kw("update"),
+    kw("delete"),
+    kw("merge"),
+    kw("table"),
 ];
 /// Words that make a following DML keyword part of a clause, not a statement
 /// (`FOR UPDATE`, `ON CONFLICT DO UPDATE`, `ON DELETE CASCADE`, `THEN UPDATE`, `GRANT SELECT`).
-const NOT_A_STATEMENT_AFTER: &[&str] = &["for", "do", "on", "then", "grant", "revoke", "key", ","];
-const SKIP_BEFORE_TARGET: &[&str] = &["only", "lateral"];
-/// Modifiers between CREATE/ALTER/DROP and the object kind.
-const DDL_MODIFIERS: &[&str] = &[
-    "or",
-    "replace",
-    "temp",
-    "temporary",
-    "unlogged",
-    "unique",
-    "global",
-    "local",
-    "materialized",
-    "recursive",
-    "concurrently",
+const NOT_A_STATEMENT_AFTER: &[u128] = &[
+    kw("for"),
+    kw("do"),
+    kw("on"),
+    kw("then"),
+    kw("grant"),
+    kw("revoke"),
+    kw("key"),
 ];
+/// Words followed by a table name.
+const BEFORE_TABLE: &[u128] = &[kw("from"), kw("join"), kw("into"), kw("using")];
+const SKIP_BEFORE_TARGET: &[u128] = &[kw("only"), kw("lateral")];
+/// Clause words that can follow a table: not an alias.
+const NOT_AN_ALIAS: &[u128] = &[
+    kw("where"),
+    kw("join"),
+    kw("inner"),
+    kw("left"),
+    kw("right"),
+    kw("full"),
+    kw("cross"),
+    kw("natural"),
+    kw("on"),
+    kw("group"),
+    kw("order"),
+    kw("limit"),
+    kw("using"),
+    kw("set"),
+    kw("values"),
+    kw("select"),
+    kw("returning"),
+    kw("window"),
+    kw("having"),
+    kw("union"),
+    kw("except"),
+    kw("intersect"),
+    kw("for"),
+    kw("offset"),
+    kw("fetch"),
+    kw("default"),
+    kw("overriding"),
+    kw("when"),
+    kw("as"),
+];
+const DDL: &[u128] = &[kw("create"), kw("alter"), kw("drop"), kw("truncate")];
+/// Modifiers between CREATE/ALTER/DROP and the object kind.
+const DDL_MODIFIERS: &[u128] = &[
+    kw("or"),
+    kw("replace"),
+    kw("temp"),
+    kw("temporary"),
+    kw("unlogged"),
+    kw("unique"),
+    kw("global"),
+    kw("local"),
+    kw("materialized"),
+    kw("recursive"),
+    kw("concurrently"),
+];
+const IF_EXISTS: &[u128] = &[kw("if"), kw("not"), kw("exists"), kw("only")];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Description {
@@ -43,35 +106,39 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn word(&self, i: usize) -> Option<String> {
-        let t = self.toks.get(i)?;
-        (t.kind == Kind::Ident)
-            .then(|| String::from_utf8_lossy(&self.src[t.start..t.end]).to_ascii_lowercase())
+    fn tok(&self, i: usize) -> Option<&Token> {
+        self.toks.get(i)
     }
 
-    fn is(&self, i: usize, words: &[&str]) -> bool {
-        self.toks
-            .get(i)
-            .is_some_and(|t| words.iter().any(|w| is_keyword(self.src, t, w)))
+    fn is(&self, i: usize, words: &[u128]) -> bool {
+        self.tok(i).is_some_and(|t| is_any(t, words))
     }
 
     fn kind(&self, i: usize) -> Option<Kind> {
-        self.toks.get(i).map(|t| t.kind)
+        self.tok(i).map(|t| t.kind)
+    }
+
+    fn text(&self, t: &Token) -> String {
+        String::from_utf8_lossy(&self.src[t.start..t.end]).into_owned()
+    }
+
+    /// The DML operation named at `i`, if any.
+    fn dml(&self, i: usize) -> Option<&'static str> {
+        let t = self.tok(i).filter(|t| t.kind == Kind::Ident)?;
+        DML.iter()
+            .find(|(w, _)| *w == t.word)
+            .map(|(_, name)| *name)
     }
 
     /// A possibly qualified name at `i` (`s.t`, `"T"`); returns it and the index after it.
     fn name(&self, mut i: usize) -> Option<(String, usize)> {
         let mut name = String::new();
         loop {
-            let t = self.toks.get(i)?;
-            if t.unterminated {
-                return None;
-            }
+            let t = self.tok(i)?;
             match t.kind {
-                Kind::Ident => name.push_str(&self.word(i)?),
-                Kind::QuotedIdent => {
-                    name.push_str(&String::from_utf8_lossy(&self.src[t.start..t.end]))
-                }
+                _ if t.unterminated => return None,
+                Kind::Ident => name.push_str(&self.text(t).to_ascii_lowercase()),
+                Kind::QuotedIdent => name.push_str(&self.text(t)),
                 _ => return None,
             }
             if self.kind(i + 1) == Some(Kind::Dot)
@@ -102,28 +169,30 @@ impl Reader<'_> {
 pub fn describe(src: &[u8], toks: &[Token]) -> Description {
     let r = Reader { src, toks };
     let operation = main_operation(&r);
-    let summary_parts = summary_parts(&r, &operation);
+    let parts = summary_parts(&r, &operation);
     // The main statement's table: its part nearest the top level (not a CTE's).
-    let table = summary_parts
+    let table = parts
         .iter()
-        .filter(|p| p.op.eq_ignore_ascii_case(&operation))
+        .filter(|p| p.op == operation)
         .min_by_key(|p| p.depth)
         .and_then(|p| p.targets.first().cloned())
         .or_else(|| ddl_table(&r));
-    let mut summary = String::new();
-    let mut last_op = "";
-    for Part { op, targets, .. } in &summary_parts {
-        if op != last_op {
-            push_word(&mut summary, op);
-            last_op = op;
+    let summary = if parts.is_empty() {
+        ddl_summary(&r, &operation)
+    } else {
+        let mut summary = String::new();
+        let mut last_op = "";
+        for part in &parts {
+            if part.op != last_op {
+                push_word(&mut summary, part.op);
+                last_op = part.op;
+            }
+            for t in &part.targets {
+                push_word(&mut summary, t);
+            }
         }
-        for t in targets {
-            push_word(&mut summary, t);
-        }
-    }
-    if summary_parts.is_empty() {
-        summary = ddl_summary(&r, &operation);
-    }
+        summary
+    };
     Description {
         operation,
         table,
@@ -147,29 +216,31 @@ fn main_operation(r: &Reader) -> String {
     while r.kind(i) == Some(Kind::LParen) {
         i += 1;
     }
-    let Some(first) = r.word(i) else {
+    let Some(first) = r.tok(i).filter(|t| t.kind == Kind::Ident) else {
         return "?".to_string();
     };
-    if first == "with" {
+    if first.word == kw("with") {
         let mut depth = 0i32;
         for (j, t) in r.toks.iter().enumerate().skip(i + 1) {
             match t.kind {
                 Kind::LParen => depth += 1,
                 Kind::RParen => depth -= 1,
                 Kind::Semicolon => break,
-                _ if depth == 0 && r.is(j, DML) => {
-                    return r.word(j).unwrap_or_default().to_uppercase()
+                _ if depth == 0 => {
+                    if let Some(op) = r.dml(j).filter(|op| *op != "COPY") {
+                        return op.to_string();
+                    }
                 }
                 _ => {}
             }
         }
     }
-    first.to_uppercase()
+    r.text(first).to_ascii_uppercase()
 }
 
 /// An operation and its tables, at a parenthesis depth.
 struct Part {
-    op: String,
+    op: &'static str,
     targets: Vec<String>,
     depth: usize,
 }
@@ -177,119 +248,78 @@ struct Part {
 /// The parts of a DML statement in order of appearance.
 fn summary_parts(r: &Reader, operation: &str) -> Vec<Part> {
     let mut parts: Vec<Part> = Vec::new();
-    let is_dml = DML.iter().any(|w| w.eq_ignore_ascii_case(operation)) || operation == "COPY";
-    if !is_dml {
+    if !DML.iter().any(|(_, name)| *name == operation) {
         return parts;
     }
     // Is each open parenthesis a query (`(SELECT …`) rather than an expression (`EXTRACT(YEAR FROM x)`)?
     let mut query_parens: Vec<bool> = Vec::new();
-    let mut i = 0;
-    while i < r.toks.len() {
-        let t = &r.toks[i];
+    for (i, t) in r.toks.iter().enumerate() {
         match t.kind {
-            Kind::LParen => query_parens.push(
-                r.is(
-                    i + 1,
-                    &[
-                        "select", "with", "values", "insert", "update", "delete", "merge", "table",
-                    ],
-                ) || r.kind(i + 1) == Some(Kind::LParen),
-            ),
+            Kind::LParen => {
+                query_parens.push(r.is(i + 1, QUERY_STARTS) || r.kind(i + 1) == Some(Kind::LParen))
+            }
             Kind::RParen => {
                 query_parens.pop();
             }
+            Kind::Semicolon => query_parens.clear(),
             Kind::Ident => {
-                let in_query = query_parens.last().copied().unwrap_or(true);
-                let after_clause_word = i > 0
-                    && (r.is(i - 1, NOT_A_STATEMENT_AFTER) || r.kind(i - 1) == Some(Kind::Comma));
-                // VALUES and TABLE are statements only where one starts.
-                let starts_statement =
-                    i == 0 || matches!(r.kind(i - 1), Some(Kind::LParen | Kind::Semicolon));
-                let standalone_only = r.is(i, &["values", "table"]);
-                if (r.is(i, DML) || r.is(i, &["copy"]))
-                    && !after_clause_word
-                    && (starts_statement || !standalone_only)
-                {
-                    let op = r.word(i).unwrap_or_default().to_uppercase();
+                if let Some(op) = r.dml(i).filter(|op| is_statement(r, i, op)) {
                     let depth = query_parens.len();
                     if !parts.last().is_some_and(|p| p.op == op && p.depth == depth) {
                         parts.push(Part {
-                            op: op.clone(),
+                            op,
                             targets: Vec::new(),
                             depth,
                         });
                     }
-                    if op == "UPDATE" || op == "COPY" || op == "TABLE" {
+                    if matches!(op, "UPDATE" | "COPY" | "TABLE") {
                         if let Some((name, _)) = r.target(i + 1, true) {
                             add_target(&mut parts, name);
                         }
                     }
-                } else if in_query
-                    && r.is(i, &["from", "join", "into", "using"])
+                } else if query_parens.last().copied().unwrap_or(true)
+                    && is_any(t, BEFORE_TABLE)
                     // COPY t FROM 'file': a file, not a table.
                     && parts.last().is_some_and(|p| p.op != "COPY")
                 {
-                    let columns = r.is(i, &["into"]);
-                    let mut at = i + 1;
-                    while let Some((name, after)) = r.target(at, columns) {
-                        add_target(&mut parts, name);
-                        // FROM a x, b y: more tables after commas.
-                        let mut next = after;
-                        if r.is(next, &["as"]) {
-                            next += 1;
-                        }
-                        if r.kind(next) == Some(Kind::Ident)
-                            && !r.is(
-                                next,
-                                &[
-                                    "where",
-                                    "join",
-                                    "inner",
-                                    "left",
-                                    "right",
-                                    "full",
-                                    "cross",
-                                    "natural",
-                                    "on",
-                                    "group",
-                                    "order",
-                                    "limit",
-                                    "using",
-                                    "set",
-                                    "values",
-                                    "select",
-                                    "returning",
-                                    "window",
-                                    "having",
-                                    "union",
-                                    "except",
-                                    "intersect",
-                                    "for",
-                                    "offset",
-                                    "fetch",
-                                    "default",
-                                    "overriding",
-                                    "when",
-                                    "as",
-                                ],
-                            )
-                        {
-                            next += 1;
-                        }
-                        if r.is(i, &["from"]) && r.kind(next) == Some(Kind::Comma) {
-                            at = next + 1;
-                        } else {
-                            break;
-                        }
-                    }
+                    tables_after(r, i, &mut parts);
                 }
             }
-            Kind::Semicolon => query_parens.clear(),
             _ => {}
         }
-        i += 1;
     }
     parts
+}
+
+/// Is the DML keyword at `i` a statement (not `FOR UPDATE`, `GRANT SELECT`, …)?
+fn is_statement(r: &Reader, i: usize, op: &str) -> bool {
+    if i > 0 && (r.is(i - 1, NOT_A_STATEMENT_AFTER) || r.kind(i - 1) == Some(Kind::Comma)) {
+        return false;
+    }
+    // VALUES and TABLE are statements only where one starts.
+    let starts_statement = i == 0 || matches!(r.kind(i - 1), Some(Kind::LParen | Kind::Semicolon));
+    starts_statement || !matches!(op, "VALUES" | "TABLE")
+}
+
+/// The tables after FROM/JOIN/INTO/USING at `i`; FROM lists them with commas.
+fn tables_after(r: &Reader, i: usize, parts: &mut [Part]) {
+    let columns_may_follow = r.is(i, &[kw("into")]);
+    let is_from = r.is(i, &[kw("from")]);
+    let mut at = i + 1;
+    while let Some((name, after)) = r.target(at, columns_may_follow) {
+        add_target(parts, name);
+        let mut next = after;
+        if r.is(next, &[kw("as")]) {
+            next += 1;
+        }
+        if r.kind(next) == Some(Kind::Ident) && !r.is(next, NOT_AN_ALIAS) {
+            next += 1;
+        }
+        if !(is_from && r.kind(next) == Some(Kind::Comma)) {
+            break;
+        }
+        at = next + 1;
+    }
 }
 
 fn add_target(parts: &mut [Part], name: String) {
@@ -302,23 +332,24 @@ fn add_target(parts: &mut [Part], name: String) {
 
 /// The object kind and name of CREATE / ALTER / DROP / TRUNCATE: (kind, name).
 fn ddl_object(r: &Reader) -> Option<(String, Option<String>)> {
-    let first = r.word(0)?;
-    if !matches!(first.as_str(), "create" | "alter" | "drop" | "truncate") {
+    if !r.is(0, DDL) {
         return None;
     }
+    let truncate = r.is(0, &[kw("truncate")]);
     let mut i = 1;
     while r.is(i, DDL_MODIFIERS) {
         i += 1;
     }
-    let kind = if first == "truncate" {
+    let kind = if truncate {
         "table".to_string()
     } else {
-        r.word(i)?
+        let t = r.tok(i).filter(|t| t.kind == Kind::Ident)?;
+        r.text(t).to_ascii_lowercase()
     };
-    if first != "truncate" || r.is(i, &["table"]) {
+    if !truncate || r.is(i, &[kw("table")]) {
         i += 1;
     }
-    while r.is(i, &["if", "not", "exists", "only"]) {
+    while r.is(i, IF_EXISTS) {
         i += 1;
     }
     Some((kind, r.name(i).map(|(n, _)| n)))

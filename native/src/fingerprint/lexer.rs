@@ -34,9 +34,36 @@ pub enum Kind {
     Colon,
 }
 
+/// An identifier's lowercase bytes packed into an integer (0 when longer
+/// than 16 bytes), so keyword tests are integer compares: `tok.word == kw("select")`.
+pub const fn kw(word: &str) -> u128 {
+    let bytes = word.as_bytes();
+    if bytes.len() > 16 {
+        return 0;
+    }
+    let mut packed = 0u128;
+    let mut i = 0;
+    while i < bytes.len() {
+        packed = (packed << 8) | bytes[i].to_ascii_lowercase() as u128;
+        i += 1;
+    }
+    packed
+}
+
+fn pack_lowercase(bytes: &[u8]) -> u128 {
+    if bytes.len() > 16 {
+        return 0;
+    }
+    bytes.iter().fold(0u128, |acc, b| {
+        (acc << 8) | u128::from(b.to_ascii_lowercase())
+    })
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Token {
     pub kind: Kind,
+    /// For identifiers: `kw()` of the text, for fast keyword tests.
+    pub word: u128,
     pub start: usize,
     pub end: usize,
     /// Whitespace or a comment came between this token and the previous one.
@@ -112,8 +139,14 @@ impl Lexer<'_> {
     }
 
     fn push(&mut self, kind: Kind, start: usize, unterminated: bool) {
+        let word = if kind == Kind::Ident {
+            pack_lowercase(&self.src[start..self.pos])
+        } else {
+            0
+        };
         self.out.tokens.push(Token {
             kind,
+            word,
             start,
             end: self.pos,
             space_before: self.space,
@@ -480,6 +513,14 @@ mod tests {
             kinds("a::int"),
             vec![(Ident, "a"), (Cast, "::"), (Ident, "int")]
         );
+    }
+
+    #[test]
+    fn keywords_pack_case_insensitively() {
+        let lexed = lex(b"SeLeCt a_very_long_identifier_name");
+        assert_eq!(lexed.tokens[0].word, kw("select"));
+        assert_eq!(lexed.tokens[1].word, 0);
+        assert_ne!(kw("in"), kw("int"));
     }
 
     #[test]

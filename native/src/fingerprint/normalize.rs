@@ -10,7 +10,7 @@
 
 use std::fmt::Write;
 
-use super::lexer::{Kind, Lexed, Token};
+use super::lexer::{kw, Kind, Lexed, Token};
 
 /// Written where a list lost elements, as pg_stat_statements writes it.
 const COLLAPSED: &str = " /*, ... */";
@@ -49,68 +49,65 @@ fn fold(hashes: &[u64]) -> u64 {
     h ^ (h >> 31)
 }
 
-pub fn is_keyword(src: &[u8], tok: &Token, word: &str) -> bool {
-    tok.kind == Kind::Ident && src[tok.start..tok.end].eq_ignore_ascii_case(word.as_bytes())
-}
-
-fn is_any_keyword(src: &[u8], tok: &Token, words: &[&str]) -> bool {
-    words.iter().any(|w| is_keyword(src, tok, w))
+/// Is `tok` one of the keywords `words` (made with `kw`)?
+pub fn is_any(tok: &Token, words: &[u128]) -> bool {
+    tok.kind == Kind::Ident && tok.word != 0 && words.contains(&tok.word)
 }
 
 /// Keywords after which `-5` is a negative number, not a subtraction.
-const BEFORE_OPERAND: &[&str] = &[
-    "select",
-    "where",
-    "and",
-    "or",
-    "not",
-    "then",
-    "else",
-    "when",
-    "case",
-    "return",
-    "returning",
-    "limit",
-    "offset",
-    "by",
-    "in",
-    "is",
-    "values",
-    "set",
-    "as",
-    "on",
-    "having",
-    "between",
-    "like",
-    "ilike",
-    "default",
-    "distinct",
-    "all",
-    "any",
-    "some",
-    "fetch",
-    "first",
-    "next",
-    "to",
-    "from",
+const BEFORE_OPERAND: &[u128] = &[
+    kw("select"),
+    kw("where"),
+    kw("and"),
+    kw("or"),
+    kw("not"),
+    kw("then"),
+    kw("else"),
+    kw("when"),
+    kw("case"),
+    kw("return"),
+    kw("returning"),
+    kw("limit"),
+    kw("offset"),
+    kw("by"),
+    kw("in"),
+    kw("is"),
+    kw("values"),
+    kw("set"),
+    kw("as"),
+    kw("on"),
+    kw("having"),
+    kw("between"),
+    kw("like"),
+    kw("ilike"),
+    kw("default"),
+    kw("distinct"),
+    kw("all"),
+    kw("any"),
+    kw("some"),
+    kw("fetch"),
+    kw("first"),
+    kw("next"),
+    kw("to"),
+    kw("from"),
 ];
 /// Keywords that end an ORDER BY / GROUP BY list.
-const LIST_ENDERS: &[&str] = &[
-    "limit",
-    "offset",
-    "fetch",
-    "for",
-    "having",
-    "window",
-    "union",
-    "intersect",
-    "except",
-    "returning",
-    "order",
-    "into",
+const LIST_ENDERS: &[u128] = &[
+    kw("limit"),
+    kw("offset"),
+    kw("fetch"),
+    kw("for"),
+    kw("having"),
+    kw("window"),
+    kw("union"),
+    kw("intersect"),
+    kw("except"),
+    kw("returning"),
+    kw("order"),
+    kw("into"),
 ];
 /// Keywords that may follow a positional reference in an ORDER BY / GROUP BY list.
-const AFTER_POSITION: &[&str] = &["asc", "desc", "nulls", "using"];
+const AFTER_POSITION: &[u128] = &[kw("asc"), kw("desc"), kw("nulls"), kw("using")];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ListKind {
@@ -218,15 +215,17 @@ impl Normalizer<'_> {
                 // Adjacent strings are one literal ('a' 'b' continued on a new line),
                 // and so is U&'…' UESCAPE '!'.
                 let mut j = i + 1;
-                while t.kind == Kind::Str {
-                    match (self.tok(j), self.tok(j + 1)) {
-                        (Some(n), _) if n.kind == Kind::Str => j += 1,
-                        (Some(n), Some(m))
-                            if is_keyword(self.src, n, "uescape") && m.kind == Kind::Str =>
-                        {
-                            j += 2
+                if t.kind == Kind::Str {
+                    loop {
+                        match (self.tok(j), self.tok(j + 1)) {
+                            (Some(n), _) if n.kind == Kind::Str => j += 1,
+                            (Some(n), Some(m))
+                                if is_any(n, &[kw("uescape")]) && m.kind == Kind::Str =>
+                            {
+                                j += 2
+                            }
+                            _ => break,
                         }
-                        _ => break,
                     }
                 }
                 return j;
@@ -264,8 +263,8 @@ impl Normalizer<'_> {
                 self.depth += 1;
                 let opens_list = i > 0
                     && self.tok(i - 1).is_some_and(|p| {
-                        (t.kind == Kind::LParen && is_keyword(self.src, p, "in"))
-                            || (t.kind == Kind::LBracket && is_keyword(self.src, p, "array"))
+                        (t.kind == Kind::LParen && is_any(p, &[kw("in")]))
+                            || (t.kind == Kind::LBracket && is_any(p, &[kw("array")]))
                     });
                 if opens_list {
                     self.open_list(ListKind::Bracketed, self.depth);
@@ -346,18 +345,17 @@ impl Normalizer<'_> {
     }
 
     fn track_keyword(&mut self, i: usize, t: &Token) {
-        let src = self.src;
-        if is_keyword(src, t, "by")
+        if is_any(t, &[kw("by")])
             && i > 0
             && self
                 .tok(i - 1)
-                .is_some_and(|p| is_any_keyword(src, p, &["order", "group"]))
+                .is_some_and(|p| is_any(p, &[kw("order"), kw("group")]))
         {
             self.positional_depth = Some(self.depth);
-        } else if self.positional_depth == Some(self.depth) && is_any_keyword(src, t, LIST_ENDERS) {
+        } else if self.positional_depth == Some(self.depth) && is_any(t, LIST_ENDERS) {
             self.positional_depth = None;
         }
-        if is_keyword(src, t, "values") {
+        if is_any(t, &[kw("values")]) {
             self.open_list(ListKind::Rows, self.depth);
         }
     }
@@ -374,13 +372,13 @@ impl Normalizer<'_> {
         }
         let prev_ok = self
             .tok(i - 1)
-            .is_some_and(|p| p.kind == Kind::Comma || is_keyword(src, p, "by"));
+            .is_some_and(|p| p.kind == Kind::Comma || is_any(p, &[kw("by")]));
         let next_ok = match self.tok(i + 1) {
             None => true,
             Some(n) => {
                 matches!(n.kind, Kind::Comma | Kind::RParen | Kind::Semicolon)
-                    || is_any_keyword(src, n, AFTER_POSITION)
-                    || is_any_keyword(src, n, LIST_ENDERS)
+                    || is_any(n, AFTER_POSITION)
+                    || is_any(n, LIST_ENDERS)
             }
         };
         prev_ok && next_ok
@@ -409,7 +407,7 @@ impl Normalizer<'_> {
                 | Kind::Semicolon
                 | Kind::Cast
                 | Kind::Colon => true,
-                Kind::Ident => is_any_keyword(self.src, p, BEFORE_OPERAND),
+                Kind::Ident => is_any(p, BEFORE_OPERAND),
                 _ => false,
             },
         }

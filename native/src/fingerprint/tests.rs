@@ -390,36 +390,3 @@ fn long_normalized_text_is_cut_at_a_char_boundary() {
     assert!(fp.normalized.len() <= MAX_NORMALIZED + '…'.len_utf8());
     assert!(fp.normalized.ends_with('…'));
 }
-
-#[test]
-#[ignore = "timing: needs /tmp/corpus.bin (NUL-separated statements)"]
-fn corpus_timing() {
-    let data = std::fs::read("/tmp/corpus.bin").unwrap();
-    let stmts: Vec<&[u8]> = data.split(|&b| b == 0).collect();
-    for _ in 0..3 {
-        let t = std::time::Instant::now();
-        for _ in 0..20 {
-            for s in &stmts {
-                std::hint::black_box(fingerprint(s));
-            }
-        }
-        let per = t.elapsed().as_nanos() as f64 / (20 * stmts.len()) as f64;
-        let t = std::time::Instant::now();
-        for _ in 0..20 {
-            for s in &stmts {
-                let lexed = super::lexer::lex(s);
-                std::hint::black_box(&lexed);
-            }
-        }
-        let lex = t.elapsed().as_nanos() as f64 / (20 * stmts.len()) as f64;
-        let t = std::time::Instant::now();
-        for _ in 0..20 {
-            for s in &stmts {
-                let lexed = super::lexer::lex(s);
-                std::hint::black_box(super::normalize::normalize(s, &lexed));
-            }
-        }
-        let norm = t.elapsed().as_nanos() as f64 / (20 * stmts.len()) as f64;
-        println!("full {per:.0} ns, lex {lex:.0} ns, lex+normalize {norm:.0} ns");
-    }
-}
