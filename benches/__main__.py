@@ -1,13 +1,17 @@
-"""`python -m benches`: run every benchmark and print its ratios."""
+"""`python -m benches` (`make bench`): every benchmark beside its baseline from the same run."""
 
 from __future__ import annotations
 
-from benches import bench_psycopg_baseline
+from benches import bench_engine, bench_psycopg_baseline, fingerprint_corpus
 
 
 def main() -> None:
-    for bench in (bench_psycopg_baseline,):
-        bench.run()
+    print("== fingerprint corpus: pgotel against pglast, sqlglot and PostgreSQL's query id ==")
+    fingerprint_corpus.run()
+    print("\n== engine ==")
+    bench_engine.run()
+    print("\n== psycopg instrumentation baseline ==")
+    bench_psycopg_baseline.run()
 
 
 main()
