@@ -15,7 +15,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
 
-use crate::aggregate::{self, Call, Config, KeyKind};
+use crate::aggregate::{self, Call, Config, EngineCounters, KeyKind};
 use crate::fingerprint::{Fingerprint, FingerprintCache};
 use crate::report::{self, Row};
 use crate::snapshot::{self, DecodeError, Writer};
@@ -307,10 +307,7 @@ impl PyEngine {
         let d = PyDict::new(py);
         d.set_item("keys", engine.keys.len())?;
         d.set_item("max_keys", engine.config.max_keys)?;
-        d.set_item("recorded", engine.counters.recorded)?;
-        d.set_item("overflowed", engine.counters.overflowed)?;
-        d.set_item("rejected", engine.counters.rejected)?;
-        d.set_item("internal_errors", engine.counters.internal_errors)?;
+        set_counters(&d, &engine.counters)?;
         d.set_item("memory_bytes", engine.memory_bytes())?;
         d.set_item("cache_entries", engine.cache.len())?;
         d.set_item("cache_hits", engine.cache.hits)?;
@@ -324,6 +321,24 @@ impl PyEngine {
 struct PyReport {
     report: report::Report,
     now_ns: u64,
+}
+
+/// The engine's counters, as dict items (stats, per process, and totals share the names).
+fn set_counters(d: &Bound<'_, PyDict>, c: &EngineCounters) -> PyResult<()> {
+    d.set_item("recorded", c.recorded)?;
+    d.set_item("overflowed", c.overflowed)?;
+    d.set_item("rejected", c.rejected)?;
+    d.set_item("internal_errors", c.internal_errors)
+}
+
+/// Who wrote a snapshot, as dict items.
+fn set_writer(d: &Bound<'_, PyDict>, w: &Writer) -> PyResult<()> {
+    d.set_item("pid", w.pid)?;
+    d.set_item("host", &w.host)?;
+    d.set_item("service", &w.service)?;
+    d.set_item("instance", &w.instance)?;
+    d.set_item("started_ns", w.started_ns)?;
+    d.set_item("written_ns", w.written_ns)
 }
 
 fn row_dict<'py>(py: Python<'py>, r: &Row) -> PyResult<Bound<'py, PyDict>> {
@@ -357,18 +372,10 @@ impl PyReport {
         let list = PyList::empty(py);
         for p in &self.report.processes {
             let d = PyDict::new(py);
-            d.set_item("pid", p.writer.pid)?;
-            d.set_item("host", &p.writer.host)?;
-            d.set_item("service", &p.writer.service)?;
-            d.set_item("instance", &p.writer.instance)?;
-            d.set_item("started_ns", p.writer.started_ns)?;
-            d.set_item("written_ns", p.writer.written_ns)?;
+            set_writer(&d, &p.writer)?;
             d.set_item("keys", p.keys)?;
             d.set_item("max_keys", p.max_keys)?;
-            d.set_item("recorded", p.counters.recorded)?;
-            d.set_item("overflowed", p.counters.overflowed)?;
-            d.set_item("rejected", p.counters.rejected)?;
-            d.set_item("internal_errors", p.counters.internal_errors)?;
+            set_counters(&d, &p.counters)?;
             list.append(d)?;
         }
         Ok(list)
@@ -442,12 +449,8 @@ impl PyReport {
     /// The writers' engine counters, added up.
     #[getter]
     fn counters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let c = self.report.counters();
         let d = PyDict::new(py);
-        d.set_item("recorded", c.recorded)?;
-        d.set_item("overflowed", c.overflowed)?;
-        d.set_item("rejected", c.rejected)?;
-        d.set_item("internal_errors", c.internal_errors)?;
+        set_counters(&d, &self.report.counters())?;
         Ok(d)
     }
 }
@@ -475,12 +478,7 @@ fn snapshot_info<'py>(py: Python<'py>, data: &Bound<'py, PyBytes>) -> PyResult<B
     let snap = snapshot::decode(data.as_bytes()).map_err(|e| snapshot_error(py, &e))?;
     let d = PyDict::new(py);
     d.set_item("format_version", snapshot::FORMAT_VERSION)?;
-    d.set_item("pid", snap.writer.pid)?;
-    d.set_item("host", snap.writer.host)?;
-    d.set_item("service", snap.writer.service)?;
-    d.set_item("instance", snap.writer.instance)?;
-    d.set_item("started_ns", snap.writer.started_ns)?;
-    d.set_item("written_ns", snap.writer.written_ns)?;
+    set_writer(&d, &snap.writer)?;
     d.set_item("keys", snap.keys.len())?;
     Ok(d)
 }
