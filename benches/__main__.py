@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benches import bench_engine, bench_psycopg_baseline, fingerprint_corpus
+from benches import bench_engine, bench_psycopg, fingerprint_corpus
 
 
 def main() -> None:
@@ -10,8 +10,8 @@ def main() -> None:
     fingerprint_corpus.run()
     print("\n== engine ==")
     bench_engine.run()
-    print("\n== psycopg instrumentation baseline ==")
-    bench_psycopg_baseline.run()
+    print("\n== psycopg instrumentation ==")
+    bench_psycopg.run()
 
 
 main()

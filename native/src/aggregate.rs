@@ -348,6 +348,12 @@ impl Engine {
     /// Record one database call by its query text; returns the query's fingerprint.
     pub fn record_query(&mut self, sql: &[u8], call: &Call) -> Arc<Fingerprint> {
         let fp = self.cache.get(sql);
+        self.record_fingerprint(&fp, call);
+        fp
+    }
+
+    /// Record one database call whose fingerprint the caller already has.
+    pub fn record_fingerprint(&mut self, fp: &Fingerprint, call: &Call) {
         let key = Key {
             kind: KeyKind::Query,
             id: fp.id,
@@ -359,7 +365,6 @@ impl Engine {
                 fp.summary.clone(),
             )
         });
-        fp
     }
 
     /// Record one call of a named key (a GraphQL operation, a cache). Returns the key's id.

@@ -70,6 +70,15 @@ class Engine:
         trace_id: int = 0,
         span_id: int = 0,
     ) -> Fingerprint: ...
+    def record_fingerprint(
+        self,
+        fingerprint: Fingerprint,
+        duration_ns: int,
+        error: str | None = None,
+        rows: int = -1,
+        trace_id: int = 0,
+        span_id: int = 0,
+    ) -> None: ...
     def record_named(
         self,
         kind: str,

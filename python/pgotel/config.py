@@ -1,13 +1,16 @@
-"""Every pgotel setting, read once from PGOTEL_* environment variables.
+"""Every pgotel setting, read once from OTEL_* and PGOTEL_* environment variables.
 
-Later features add their settings here, so there is one place to look up a
-name, its default and its validation. A bad value is a `ConfigError` naming
-the variable, raised when the settings are read, never a crash later.
+This is the one place to look up a setting's name, default and validation
+(docs/configuration.md lists them for users). A bad value is a `ConfigError`
+naming the variable, raised when the settings are read, never a crash later.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,22 +20,50 @@ from pgotel.errors import ConfigError
 
 T = TypeVar("T")
 
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off"})
+
 
 def default_state_dir() -> Path:
     """Where snapshots live when PGOTEL_STATE_DIR is unset: a per-user runtime dir."""
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime:
         return Path(runtime) / "pgotel"
-    import tempfile
-
     return Path(tempfile.gettempdir()) / f"pgotel-{os.getuid()}"
 
 
 def _positive_float(text: str) -> float:
     value = float(text)
-    if not value > 0:
+    if not (value > 0 and math.isfinite(value)):
         raise ValueError("must be a positive number")
     return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError("must be a number >= 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be an integer >= 1")
+    return value
+
+
+def _bool(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in TRUE:
+        return True
+    if lowered in FALSE:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(word.strip().lower() for word in text.split(",") if word.strip())
 
 
 @dataclass(frozen=True)
@@ -41,16 +72,28 @@ class Settings:
 
     state_dir: Path
     snapshot_interval_s: float
+    max_keys: int
+    slow_query_ms: float
+    capture_parameters: bool
+    #: OTEL_SEMCONV_STABILITY_OPT_IN holds database/dup: also emit the older attribute names.
+    database_semconv_dup: bool
+    service_name: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read and validate the settings from `env` (default: os.environ)."""
         env = os.environ if env is None else env
+        opt_in = _read(env, "OTEL_SEMCONV_STABILITY_OPT_IN", _words, frozenset)
         return cls(
             state_dir=_read(env, "PGOTEL_STATE_DIR", Path, default_state_dir),
             snapshot_interval_s=_read(
                 env, "PGOTEL_SNAPSHOT_INTERVAL", _positive_float, lambda: 5.0
             ),
+            max_keys=_read(env, "PGOTEL_MAX_KEYS", _positive_int, lambda: 10_000),
+            slow_query_ms=_read(env, "PGOTEL_SLOW_QUERY_MS", _non_negative_float, lambda: 100.0),
+            capture_parameters=_read(env, "PGOTEL_CAPTURE_PARAMETERS", _bool, lambda: False),
+            database_semconv_dup="database/dup" in opt_in,
+            service_name=_read(env, "OTEL_SERVICE_NAME", str, lambda: "unknown_service"),
         )
 
 
@@ -64,3 +107,17 @@ def _read(
         return parse(raw.strip())
     except ValueError as exc:
         raise ConfigError(f"{name}={raw!r} is not valid: {exc}") from None
+
+
+_settings: Settings | None = None
+_settings_lock = threading.Lock()
+
+
+def settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    global _settings
+    if _settings is None:
+        with _settings_lock:
+            if _settings is None:
+                _settings = Settings.from_env()
+    return _settings

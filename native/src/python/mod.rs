@@ -228,6 +228,32 @@ impl PyEngine {
         Ok(PyFingerprint { inner })
     }
 
+    /// Record one database call by a fingerprint already computed (no second lookup).
+    #[pyo3(signature = (fingerprint, duration_ns, error=None, rows=-1, trace_id=0, span_id=0))]
+    #[pyo3(
+        text_signature = "(self, /, fingerprint, duration_ns, error=None, rows=-1, trace_id=0, span_id=0)"
+    )]
+    fn record_fingerprint(
+        &self,
+        fingerprint: &Bound<'_, PyFingerprint>,
+        duration_ns: i64,
+        error: Option<&str>,
+        rows: i64,
+        trace_id: u128,
+        span_id: u64,
+    ) {
+        let call = Call {
+            duration_ns,
+            error,
+            rows,
+            trace_id,
+            span_id,
+            now_ns: current_ns(),
+        };
+        let fp = &fingerprint.get().inner;
+        self.guarded((), |e| e.record_fingerprint(fp, &call));
+    }
+
     /// Record one call of a named key: kind is "graphql" (an operation) or "cache". Returns the key id.
     #[pyo3(signature = (kind, name, operation, duration_ns, error=None, rows=-1, trace_id=0, span_id=0))]
     #[pyo3(

@@ -1,0 +1,122 @@
+"""What instrumenting psycopg adds per query, beside raw psycopg and the contrib instrumentation.
+
+Every contender runs the same queries over the same unix socket to the
+embedded PostgreSQL, with the same TracerProvider set-up (a BatchSpanProcessor
+with a no-op exporter). Instrumentation is process-wide, so each round
+instruments, measures and uninstruments each contender in turn; the best
+round stands for each.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import psycopg
+from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor as ContribInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
+
+from pgotel import Engine
+from pgotel.config import Settings
+from pgotel.devdb import start
+from pgotel.instrumentation.psycopg import PsycopgInstrumentor
+from pgotel.processor import AggregatingSpanProcessor
+
+CALLS = 2000
+ROUNDS = 5
+
+
+class _NullExporter(SpanExporter):
+    def export(self, spans: object) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
+
+
+def _provider(sampler: Sampler = ALWAYS_ON, aggregate: Engine | None = None) -> TracerProvider:
+    provider = TracerProvider(sampler=sampler)
+    if aggregate is not None:
+        provider.add_span_processor(AggregatingSpanProcessor(aggregate))
+    provider.add_span_processor(
+        BatchSpanProcessor(_NullExporter(), max_queue_size=1 << 16, schedule_delay_millis=50)
+    )
+    return provider
+
+
+@contextmanager
+def _raw() -> Iterator[None]:
+    yield
+
+
+@contextmanager
+def _contrib() -> Iterator[None]:
+    ContribInstrumentor().instrument(tracer_provider=_provider())
+    try:
+        yield
+    finally:
+        ContribInstrumentor().uninstrument()
+
+
+def _pgotel(sampler: Sampler) -> Callable[[], object]:
+    @contextmanager
+    def instrumented() -> Iterator[None]:
+        engine = Engine()
+        PsycopgInstrumentor().instrument(
+            tracer_provider=_provider(sampler, engine),
+            engine=engine,
+            settings=Settings.from_env({}),
+        )
+        try:
+            yield
+        finally:
+            PsycopgInstrumentor().uninstrument()
+
+    return instrumented
+
+
+CONTENDERS: dict[str, Callable[[], object]] = {
+    "raw psycopg": _raw,
+    "opentelemetry-instrumentation-psycopg": _contrib,
+    "pgotel, 100% sampled (+ aggregates)": _pgotel(ALWAYS_ON),
+    "pgotel, 0% sampled (aggregates only)": _pgotel(ALWAYS_OFF),
+}
+
+
+def _measure(dsn: str, query: str, params: tuple[object, ...] | None) -> dict[str, float]:
+    best = {name: float("inf") for name in CONTENDERS}
+    for _ in range(ROUNDS):
+        for name, instrumentation in CONTENDERS.items():
+            with instrumentation():  # type: ignore[attr-defined]
+                # Connect inside: contrib traces only connections made while it is on.
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    cur = conn.cursor()
+                    started = time.perf_counter_ns()
+                    for _ in range(CALLS):
+                        cur.execute(query, params)
+                        cur.fetchall()
+                    best[name] = min(best[name], (time.perf_counter_ns() - started) / CALLS)
+    return best
+
+
+def _report(title: str, best: dict[str, float]) -> None:
+    raw = best["raw psycopg"]
+    print(f"\n{title}")
+    for name, ns in best.items():
+        added = (ns - raw) / 1000
+        print(
+            f"  {name:<40} {ns / 1000:8.2f} µs   +{added:6.2f} µs   {100 * (ns - raw) / raw:+6.1f} %"
+        )
+
+
+def run() -> None:
+    with start() as server:
+        _report("SELECT 1", _measure(server.dsn, "SELECT 1", None))
+        _report(
+            "SELECT with parameters",
+            _measure(server.dsn, "SELECT %s::int + %s::int, %s::text", (1, 2, "x")),
+        )
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,313 @@
+"""psycopg 3 instrumentation: a CLIENT span and one engine call per query, sampled or not.
+
+The methods that run statements are wrapped on the classes that define them
+(`Cursor`, `AsyncCursor`, and the server-side cursors), so every cursor class
+psycopg offers (client-side binding, raw, server-side, any `cursor_factory`)
+and `Connection.execute` (which runs through its cursor) are covered, while
+the objects the app sees keep their types and methods. `uninstrument()` puts
+the original functions back.
+
+The span and the engine record are built from the query's fingerprint: the
+span is named by `db.query.summary` and carries the normalized text (literals
+replaced), never the raw text or the parameters unless asked for.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import weakref
+from collections.abc import Callable, Collection, Sized
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from opentelemetry import trace
+from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
+    BaseInstrumentor,
+)
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from pgotel import runtime
+from pgotel._native import Engine, Fingerprint, fingerprint
+from pgotel.config import Settings, settings
+from pgotel.faults import is_fatal, report_fault
+
+#: The instrumentation scope of pgotel's psycopg spans. The aggregating
+#: processor skips scopes starting with "pgotel": these calls are recorded here.
+SCOPE = "pgotel.instrumentation.psycopg"
+
+#: The contrib instrumentation's scope. When its span is already current, it
+#: covers this call: pgotel adds no second span and leaves the aggregation of
+#: that span to the AggregatingSpanProcessor (see docs/psycopg.md).
+CONTRIB_SCOPE = "opentelemetry.instrumentation.psycopg"
+
+_INSTRUMENTS = ("psycopg >= 3.1",)
+
+#: Parameter values longer than this are cut when captured (PGOTEL_CAPTURE_PARAMETERS).
+MAX_PARAMETER_CHARS = 256
+
+
+@dataclass
+class _Call:
+    """One statement under way: its span, fingerprint and start time."""
+
+    span: Span
+    fp: Fingerprint
+    started_ns: int
+
+
+class _Hooks:
+    """What happens around each statement. Every method is safe to call: it never raises."""
+
+    def __init__(self, tracer: trace.Tracer, engine: Engine, config: Settings) -> None:
+        self.tracer = tracer
+        self.engine = engine
+        self.config = config
+        self._per_connection: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def start(
+        self, cursor: Any, query: Any, params: Any, batch_size: int | None = None
+    ) -> _Call | None:
+        try:
+            if _inside_contrib_span():
+                return None
+            fp = fingerprint(_query_text(query, cursor))
+            # Attributes go in with the span: one validation pass, no lock per item.
+            # The sampler needs them anyway; an unsampled span ignores them.
+            attrs = self._attributes(cursor, fp, params, batch_size)
+            span = self.tracer.start_span(fp.summary, kind=SpanKind.CLIENT, attributes=attrs)
+            return _Call(span, fp, time.perf_counter_ns())
+        except BaseException as exc:
+            if is_fatal(exc):
+                raise
+            report_fault(self.engine, "psycopg hook (start)", exc)
+            return None
+
+    def finish(self, call: _Call | None, cursor: Any) -> None:
+        if call is None:
+            return
+        try:
+            duration = time.perf_counter_ns() - call.started_ns
+            rows = cursor.rowcount
+            span = call.span
+            trace_id, span_id = _ids(span)
+            self.engine.record_fingerprint(call.fp, duration, None, rows, trace_id, span_id)
+            if span.is_recording() and rows >= 0:
+                span.set_attribute("db.response.returned_rows", rows)
+            span.end()
+        except BaseException as exc:
+            if is_fatal(exc):
+                raise
+            report_fault(self.engine, "psycopg hook (finish)", exc)
+
+    def fail(self, call: _Call | None, error: BaseException) -> None:
+        """The statement raised `error` (re-raised by the caller, unchanged)."""
+        if call is None:
+            return
+        try:
+            duration = time.perf_counter_ns() - call.started_ns
+            code = _error_code(error)
+            span = call.span
+            trace_id, span_id = _ids(span)
+            self.engine.record_fingerprint(call.fp, duration, code, -1, trace_id, span_id)
+            if span.is_recording():
+                sqlstate = getattr(error, "sqlstate", None)
+                if sqlstate:
+                    span.set_attribute("db.response.status_code", sqlstate)
+                span.set_attribute("error.type", code)
+                # The class and SQLSTATE only: a server message can quote the values it rejected.
+                span.set_status(Status(StatusCode.ERROR, code))
+            span.end()
+        except BaseException as exc:
+            if is_fatal(exc):
+                raise
+            report_fault(self.engine, "psycopg hook (fail)", exc)
+
+    def _attributes(
+        self, cursor: Any, fp: Fingerprint, params: Any, batch_size: int | None
+    ) -> dict[str, Any]:
+        attrs = dict(self._connection_attributes(cursor.connection))
+        attrs["db.operation.name"] = fp.operation
+        attrs["db.query.text"] = fp.normalized
+        attrs["db.query.summary"] = fp.summary
+        if fp.table:
+            attrs["db.collection.name"] = fp.table
+        if batch_size is not None and batch_size > 1:
+            attrs["db.operation.batch.size"] = batch_size
+        if self.config.database_semconv_dup:
+            attrs["db.statement"] = fp.normalized
+        if self.config.capture_parameters and params is not None and batch_size is None:
+            attrs.update(_parameters(params))
+        return attrs
+
+    def _connection_attributes(self, conn: Any) -> dict[str, Any]:
+        """What stays true of a connection: asked of libpq once, kept while the connection lives."""
+        cached = self._per_connection.get(conn)
+        if cached is None:
+            info = conn.info
+            cached = {
+                "db.system.name": "postgresql",
+                "db.namespace": info.dbname,
+                "server.address": info.host,
+                "server.port": info.port,
+            }
+            if self.config.database_semconv_dup:
+                cached.update({"db.system": "postgresql", "db.name": info.dbname})
+            self._per_connection[conn] = cached
+        return cached
+
+
+def _inside_contrib_span() -> bool:
+    current = trace.get_current_span()
+    if not current.is_recording():
+        return False
+    scope = getattr(current, "instrumentation_scope", None)
+    return scope is not None and scope.name == CONTRIB_SCOPE
+
+
+def _query_text(query: Any, cursor: Any) -> str | bytes:
+    if isinstance(query, (str, bytes)):
+        return query
+    as_string = getattr(query, "as_string", None)
+    if as_string is not None:  # psycopg.sql.Composable
+        return str(as_string(cursor))
+    return type(query).__name__
+
+
+def _ids(span: Span) -> tuple[int, int]:
+    ctx = span.get_span_context()
+    if not ctx.trace_flags & 0x01:
+        return 0, 0
+    return ctx.trace_id, ctx.span_id
+
+
+def _error_code(error: BaseException) -> str:
+    """The SQLSTATE of a database error, else the exception's class name."""
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate:
+        return sqlstate
+    return type(error).__name__
+
+
+def _parameters(params: Any) -> dict[str, str]:
+    """`db.query.parameter.<key>` attributes (only with PGOTEL_CAPTURE_PARAMETERS=true)."""
+    items = params.items() if hasattr(params, "items") else enumerate(params)
+    return {f"db.query.parameter.{key}": repr(value)[:MAX_PARAMETER_CHARS] for key, value in items}
+
+
+def _batch_size(params_seq: Any) -> int | None:
+    return len(params_seq) if isinstance(params_seq, Sized) else None
+
+
+# ---------------------------------------------------------------- wrappers
+
+
+def _wrap_execute(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def execute(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        call = hooks.start(self, query, params)
+        try:
+            result = original(self, query, params, *args, **kwargs)
+        except BaseException as exc:
+            hooks.fail(call, exc)
+            raise
+        hooks.finish(call, self)
+        return result
+
+    return execute
+
+
+def _wrap_executemany(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def executemany(self: Any, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
+        call = hooks.start(self, query, None, _batch_size(params_seq))
+        try:
+            result = original(self, query, params_seq, *args, **kwargs)
+        except BaseException as exc:
+            hooks.fail(call, exc)
+            raise
+        hooks.finish(call, self)
+        return result
+
+    return executemany
+
+
+def _wrap_execute_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def execute(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        call = hooks.start(self, query, params)
+        try:
+            result = await original(self, query, params, *args, **kwargs)
+        except BaseException as exc:  # CancelledError too: the span ends, the error propagates
+            hooks.fail(call, exc)
+            raise
+        hooks.finish(call, self)
+        return result
+
+    return execute
+
+
+def _wrap_executemany_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def executemany(self: Any, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
+        call = hooks.start(self, query, None, _batch_size(params_seq))
+        try:
+            result = await original(self, query, params_seq, *args, **kwargs)
+        except BaseException as exc:
+            hooks.fail(call, exc)
+            raise
+        hooks.finish(call, self)
+        return result
+
+    return executemany
+
+
+Wrapper = Callable[[Callable[..., Any], _Hooks], Callable[..., Any]]
+
+
+def _targets() -> list[tuple[type, str, Wrapper]]:
+    """(class, method, wrapper) for every method that runs a statement."""
+    import psycopg
+
+    return [
+        (psycopg.Cursor, "execute", _wrap_execute),
+        (psycopg.Cursor, "executemany", _wrap_executemany),
+        (psycopg.ServerCursor, "execute", _wrap_execute),
+        (psycopg.AsyncCursor, "execute", _wrap_execute_async),
+        (psycopg.AsyncCursor, "executemany", _wrap_executemany_async),
+        (psycopg.AsyncServerCursor, "execute", _wrap_execute_async),
+    ]
+
+
+class PsycopgInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+    """Instrument psycopg 3: `PsycopgInstrumentor().instrument(tracer_provider=..., engine=...)`.
+
+    Both keywords are optional: the global TracerProvider and the process's
+    engine (`pgotel.runtime.engine()`) are used by default.
+    """
+
+    # BaseInstrumentor is a singleton: the originals belong to the class.
+    _originals: ClassVar[list[tuple[type, str, Callable[..., Any]]]] = []
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return _INSTRUMENTS
+
+    def _instrument(self, **kwargs: Any) -> None:
+        from pgotel import __version__
+
+        tracer = trace.get_tracer(SCOPE, __version__, kwargs.get("tracer_provider"))
+        engine = kwargs.get("engine") or runtime.engine()
+        hooks = _Hooks(tracer, engine, kwargs.get("settings") or settings())
+        originals = []
+        for cls, name, wrap in _targets():
+            original = cls.__dict__[name]
+            setattr(cls, name, wrap(original, hooks))
+            originals.append((cls, name, original))
+        PsycopgInstrumentor._originals = originals
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        for cls, name, original in PsycopgInstrumentor._originals:
+            setattr(cls, name, original)
+        PsycopgInstrumentor._originals = []

@@ -1,0 +1,359 @@
+"""The psycopg instrumentation against a real PostgreSQL, the real SDK and the real engine."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
+from opentelemetry.trace import SpanKind, StatusCode
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from pgotel import Engine, merge_snapshots
+from pgotel.config import Settings
+from pgotel.instrumentation.psycopg import PsycopgInstrumentor
+
+
+@dataclass
+class Traced:
+    exporter: InMemorySpanExporter
+    engine: Engine
+    provider: TracerProvider
+
+    def spans(self) -> list[ReadableSpan]:
+        return list(self.exporter.get_finished_spans())
+
+    def rows(self) -> dict[str, dict[str, Any]]:
+        return {r["text"]: r for r in merge_snapshots([self.engine.snapshot()]).rows()}
+
+
+def _instrument(sampler: Sampler = ALWAYS_ON, env: dict[str, str] | None = None) -> Traced:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=sampler)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    engine = Engine()
+    PsycopgInstrumentor().instrument(
+        tracer_provider=provider, engine=engine, settings=Settings.from_env(env or {})
+    )
+    return Traced(exporter, engine, provider)
+
+
+@pytest.fixture
+def traced() -> Iterator[Traced]:
+    t = _instrument()
+    yield t
+    PsycopgInstrumentor().uninstrument()
+
+
+@pytest.fixture
+def books(conn: psycopg.Connection) -> Iterator[str]:
+    """A fresh table with a unique name and five rows."""
+    table = f"books_{uuid.uuid4().hex[:10]}"
+    conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, title text NOT NULL)")
+    conn.execute(f"INSERT INTO {table} SELECT g, 'title ' || g FROM generate_series(1, 5) g")
+    yield table
+    conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def test_execute_makes_one_span_with_the_semantic_convention_attributes(
+    dsn: str, books: str, traced: Traced
+) -> None:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(f"SELECT title FROM {books} WHERE id > %s", (2,)).fetchall()
+    assert rows == [("title 3",), ("title 4",), ("title 5",)]
+    (span,) = [s for s in traced.spans() if books in s.name]
+    assert span.name == f"SELECT {books}"
+    assert span.kind is SpanKind.CLIENT
+    assert span.instrumentation_scope.name == "pgotel.instrumentation.psycopg"
+    attrs = dict(span.attributes or {})
+    assert attrs["db.system.name"] == "postgresql"
+    assert attrs["db.namespace"] == "postgres" or attrs["db.namespace"]
+    assert attrs["db.operation.name"] == "SELECT"
+    assert attrs["db.collection.name"] == books
+    assert attrs["db.query.text"] == f"SELECT title FROM {books} WHERE id > $1"
+    assert attrs["db.query.summary"] == f"SELECT {books}"
+    assert attrs["db.response.returned_rows"] == 3
+    assert "server.address" in attrs and "server.port" in attrs
+    assert not any(key.startswith("db.query.parameter") for key in attrs)
+    assert "db.statement" not in attrs
+    row = traced.rows()[f"SELECT title FROM {books} WHERE id > $1"]
+    assert (row["calls"], row["rows"], row["errors"]) == (1, 3, 0)
+    (sample,) = merge_snapshots([traced.engine.snapshot()]).samples()
+    assert sample["trace_id"] == f"{span.context.trace_id:032x}"
+
+
+def test_every_cursor_kind_is_covered(dsn: str, books: str, traced: Traced) -> None:
+    q = f"SELECT id FROM {books} WHERE id = %s"
+    with psycopg.connect(dsn) as conn:
+        conn.cursor().execute(q, (1,))
+        psycopg.ClientCursor(conn).execute(q, (2,))
+        psycopg.RawCursor(conn).execute(f"SELECT id FROM {books} WHERE id = $1", (3,))
+        with conn.cursor(row_factory=dict_row) as cur:
+            assert cur.execute(q, (4,)).fetchone() == {"id": 4}
+        with conn.transaction(), conn.cursor(name="named") as server_side:
+            server_side.execute(f"SELECT id FROM {books} ORDER BY id")
+            assert [r[0] for r in server_side.fetchall()] == [1, 2, 3, 4, 5]
+        conn.execute(sql.SQL("SELECT {} FROM {}").format(sql.Literal(42), sql.Identifier(books)))
+        conn.execute(f"SELECT count(*) FROM {books} WHERE title = 'title 1'".encode())
+    rows = traced.rows()
+    assert rows[f"SELECT id FROM {books} WHERE id = $1"]["calls"] == 4
+    assert rows[f"SELECT id FROM {books} ORDER BY id"]["calls"] == 1
+    assert rows[f'SELECT $1 FROM "{books}"']["calls"] == 1
+    assert rows[f"SELECT count(*) FROM {books} WHERE title = $1"]["calls"] == 1
+    assert len([s for s in traced.spans() if books in s.name]) == 7
+
+
+def test_executemany_is_one_span_with_the_batch_size(dsn: str, books: str, traced: Traced) -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.cursor().executemany(
+            f"INSERT INTO {books} (id, title) VALUES (%s, %s)", [(i, f"t{i}") for i in range(6, 9)]
+        )
+    (span,) = [s for s in traced.spans() if s.name == f"INSERT {books}"]
+    assert span.attributes is not None
+    assert span.attributes["db.operation.batch.size"] == 3
+    assert traced.rows()[f"INSERT INTO {books} (id, title) VALUES ($1, $2)"]["calls"] == 1
+
+
+def test_errors_keep_their_class_and_sqlstate(dsn: str, books: str, traced: Traced) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.UniqueViolation) as dup:
+            conn.execute(f"INSERT INTO {books} VALUES (1, 'again')")
+        with pytest.raises(psycopg.errors.SyntaxError) as syntax:
+            conn.execute("SELEC 1")
+    assert dup.value.sqlstate == "23505" and syntax.value.sqlstate == "42601"
+    assert "duplicate key" in str(dup.value)
+    by_name = {s.name: s for s in traced.spans()}
+    span = by_name[f"INSERT {books}"]
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes is not None
+    assert span.attributes["db.response.status_code"] == "23505"
+    assert span.attributes["error.type"] == "23505"
+    assert "again" not in str(span.status.description)
+    row = traced.rows()[f"INSERT INTO {books} VALUES ($1, $2)"]
+    assert (row["calls"], row["errors"], row["error_codes"]) == (1, 1, [("23505", 1)])
+    assert traced.rows()["SELEC $1"]["error_codes"] == [("42601", 1)]
+
+
+def test_parameters_are_captured_only_when_asked(dsn: str, books: str) -> None:
+    t = _instrument(env={"PGOTEL_CAPTURE_PARAMETERS": "true"})
+    try:
+        with psycopg.connect(dsn) as conn:
+            conn.execute(f"SELECT * FROM {books} WHERE id = %(id)s", {"id": 3})
+    finally:
+        PsycopgInstrumentor().uninstrument()
+    (span,) = [s for s in t.spans() if books in s.name]
+    assert span.attributes is not None
+    assert span.attributes["db.query.parameter.id"] == "3"
+
+
+def test_older_attribute_names_on_request(dsn: str) -> None:
+    t = _instrument(env={"OTEL_SEMCONV_STABILITY_OPT_IN": "http,database/dup"})
+    try:
+        with psycopg.connect(dsn) as conn:
+            conn.execute("SELECT 1")
+    finally:
+        PsycopgInstrumentor().uninstrument()
+    (span,) = t.spans()
+    assert span.attributes is not None
+    assert span.attributes["db.system"] == "postgresql"
+    assert span.attributes["db.statement"] == "SELECT $1"
+
+
+def test_unsampled_calls_are_counted_exactly(dsn: str) -> None:
+    def workload() -> dict[str, Any]:
+        with psycopg.connect(dsn) as conn:
+            for i in range(20):
+                conn.execute("SELECT %s::int", (i,))
+        return t.rows()["SELECT $1::int"]
+
+    results = []
+    for sampler in (ALWAYS_OFF, ALWAYS_ON):
+        t = _instrument(sampler)
+        try:
+            results.append((workload(), len(t.spans())))
+        finally:
+            PsycopgInstrumentor().uninstrument()
+    (off, off_spans), (on, on_spans) = results
+    assert (off_spans, on_spans) == (0, 20)
+    for figure in ("calls", "errors", "rows"):
+        assert off[figure] == on[figure] == (20 if figure != "errors" else 0)
+
+
+def test_ten_threads_exact_counts(dsn: str, traced: Traced) -> None:
+    def work() -> None:
+        with psycopg.connect(dsn) as conn:
+            for i in range(1000):
+                conn.execute("SELECT %s::int + 1", (i,))
+
+    threads = [threading.Thread(target=work) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert traced.rows()["SELECT $1::int + $2"]["calls"] == 10_000
+
+
+def test_two_hundred_tasks_exact_counts(dsn: str, traced: Traced) -> None:
+    from psycopg_pool import AsyncConnectionPool
+
+    async def main() -> None:
+        async with AsyncConnectionPool(dsn, min_size=4, max_size=10, open=False) as pool:
+
+            async def task(n: int) -> None:
+                async with pool.connection() as conn:
+                    cur = conn.cursor()
+                    await cur.execute("SELECT %s::int * 2", (n,))
+                    assert await cur.fetchone() == (n * 2,)
+                    await cur.executemany("SELECT %s::int", [(1,), (2,)])
+
+            await asyncio.gather(*(task(n) for n in range(200)))
+
+    asyncio.run(main())
+    rows = traced.rows()
+    assert rows["SELECT $1::int * $2"]["calls"] == 200
+    assert rows["SELECT $1::int"]["calls"] == 200
+
+
+def test_async_server_cursor_and_cancellation(dsn: str, traced: Traced) -> None:
+    async def main() -> None:
+        async with await psycopg.AsyncConnection.connect(dsn) as conn:
+            async with conn.transaction(), conn.cursor(name="acur") as cur:
+                await cur.execute("SELECT generate_series(1, 3)")
+                assert [r[0] for r in await cur.fetchall()] == [1, 2, 3]
+            query = asyncio.ensure_future(conn.execute("SELECT pg_sleep(10)"))
+            await asyncio.sleep(0.3)
+            query.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await query
+
+    asyncio.run(main())
+    rows = traced.rows()
+    assert rows["SELECT generate_series($1, $2)"]["calls"] == 1
+    assert rows["SELECT pg_sleep($1)"]["error_codes"] == [("CancelledError", 1)]
+    (sleep,) = [s for s in traced.spans() if "pg_sleep" in str((s.attributes or {}).values())]
+    assert sleep.status.status_code is StatusCode.ERROR
+
+
+def test_uninstrument_restores_psycopg_exactly() -> None:
+    before = {
+        (cls, name): cls.__dict__[name]
+        for cls in (psycopg.Cursor, psycopg.AsyncCursor, psycopg.ServerCursor)
+        for name in ("execute", "executemany")
+    }
+    _instrument()
+    assert psycopg.Cursor.__dict__["execute"] is not before[(psycopg.Cursor, "execute")]
+    assert psycopg.Cursor.execute.__wrapped__ is before[(psycopg.Cursor, "execute")]
+    PsycopgInstrumentor().uninstrument()
+    after = {key: key[0].__dict__[key[1]] for key in before}
+    assert after == before
+    assert "execute" not in vars(psycopg.ClientCursor)
+
+
+class _BrokenTracerProvider(TracerProvider):
+    """A real SDK provider whose tracers fail to start spans (an internal pgotel fault)."""
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> Any:
+        tracer = super().get_tracer(*args, **kwargs)
+
+        def start_span(*a: Any, **k: Any) -> Any:
+            raise RuntimeError("tracer broke")
+
+        tracer.start_span = start_span  # type: ignore[method-assign]
+        return tracer
+
+
+def test_an_internal_failure_never_reaches_the_app(dsn: str) -> None:
+    engine = Engine()
+    PsycopgInstrumentor().instrument(
+        tracer_provider=_BrokenTracerProvider(), engine=engine, settings=Settings.from_env({})
+    )
+    try:
+        with psycopg.connect(dsn) as conn:
+            assert conn.execute("SELECT 41 + 1").fetchone() == (42,)
+    finally:
+        PsycopgInstrumentor().uninstrument()
+    assert engine.stats()["internal_errors"] == 1
+
+
+# The same session run plain and instrumented must look the same to the app.
+def _session(dsn: str, table: str) -> list[Any]:
+    seen: list[Any] = []
+    with psycopg.connect(dsn) as conn:
+        cur = conn.cursor()
+        cur.execute(f"SELECT id, title FROM {table} WHERE id <= %s ORDER BY id", (3,))
+        seen += [type(cur).__name__, cur.rowcount, cur.statusmessage, cur.fetchall()]
+        seen.append([d.name for d in cur.description or []])
+        cur.executemany(f"UPDATE {table} SET title = %s WHERE id = %s", [("x", 1), ("y", 2)])
+        seen += [cur.rowcount, cur.statusmessage, conn.info.transaction_status.name]
+        try:
+            conn.execute(f"INSERT INTO {table} VALUES (1, 'dup')")
+        except psycopg.Error as exc:
+            seen += [type(exc).__name__, exc.sqlstate, str(exc)]
+        conn.rollback()
+        seen += [sorted(m for m in dir(cur) if not m.startswith("__")), str(cur)[:20]]
+        seen.append(conn.execute(f"SELECT count(*) FROM {table}").fetchone())
+    return seen
+
+
+def test_the_app_sees_the_same_results_either_way(dsn: str, books: str) -> None:
+    plain = _session(dsn, books)
+    t = _instrument()
+    try:
+        instrumented = _session(dsn, books)
+    finally:
+        PsycopgInstrumentor().uninstrument()
+    assert instrumented == plain
+    assert len(t.spans()) == 4
+
+
+def test_no_extra_round_trips(dsn: str, books: str, conn: psycopg.Connection) -> None:
+    loaded = conn.execute("SHOW shared_preload_libraries").fetchone()
+    if loaded is None or "pg_stat_statements" not in loaded[0]:
+        pytest.skip("this server does not preload pg_stat_statements")
+    conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    marker = uuid.uuid4().hex[:8]
+    counted: Callable[[], int] = lambda: conn.execute(  # noqa: E731
+        "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE %s",
+        (f"%{marker}%",),
+    ).fetchone()[0]  # type: ignore[index]
+    _instrument()
+    try:
+        with psycopg.connect(dsn) as other:
+            for _ in range(5):
+                other.execute(f"SELECT id AS m_{marker} FROM {books} WHERE id = %s", (1,))
+    finally:
+        PsycopgInstrumentor().uninstrument()
+    assert counted() == 5
+
+
+def test_with_the_contrib_instrumentation_too_there_is_one_span(dsn: str) -> None:
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor as ContribInstrumentor
+
+    from pgotel.processor import AggregatingSpanProcessor
+
+    t = _instrument()
+    t.provider.add_span_processor(AggregatingSpanProcessor(t.engine))
+    ContribInstrumentor().instrument(tracer_provider=t.provider)
+    try:
+        with psycopg.connect(dsn) as conn:
+            for i in range(3):
+                conn.cursor().execute("SELECT %s::int - 1", (i,))
+    finally:
+        ContribInstrumentor().uninstrument()
+        PsycopgInstrumentor().uninstrument()
+    spans = [s for s in t.spans() if "int - " in str((s.attributes or {}).values())]
+    assert [s.instrumentation_scope.name for s in spans] == [
+        "opentelemetry.instrumentation.psycopg"
+    ] * 3
+    # Counted once each: through the processor, from contrib's spans.
+    assert t.rows()["SELECT $1::int - $2"]["calls"] == 3
