@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from importlib.metadata import version
@@ -51,3 +52,81 @@ def test_settings_defaults_and_env() -> None:
 def test_bad_setting_names_the_variable(bad: str) -> None:
     with pytest.raises(ConfigError, match=r"PGOTEL_SNAPSHOT_INTERVAL='.*' is not valid"):
         Settings.from_env({"PGOTEL_SNAPSHOT_INTERVAL": bad})
+
+
+@pytest.mark.parametrize(
+    ("env", "field", "value"),
+    [
+        ({"PGOTEL_CAPTURE_PARAMETERS": "yes"}, "capture_parameters", True),
+        ({"PGOTEL_CAPTURE_PARAMETERS": "OFF"}, "capture_parameters", False),
+        ({"PGOTEL_MAX_KEYS": "500"}, "max_keys", 500),
+        ({"PGOTEL_SLOW_QUERY_MS": "0"}, "slow_query_ms", 0.0),
+        ({"OTEL_SEMCONV_STABILITY_OPT_IN": " http , database/dup"}, "database_semconv_dup", True),
+        ({"OTEL_SEMCONV_STABILITY_OPT_IN": "database"}, "database_semconv_dup", False),
+        ({"OTEL_SERVICE_NAME": "books"}, "service_name", "books"),
+    ],
+)
+def test_each_setting_is_read(env: dict[str, str], field: str, value: object) -> None:
+    assert getattr(Settings.from_env(env), field) == value
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [
+        ("PGOTEL_CAPTURE_PARAMETERS", "maybe"),
+        ("PGOTEL_MAX_KEYS", "0"),
+        ("PGOTEL_MAX_KEYS", "many"),
+        ("PGOTEL_SLOW_QUERY_MS", "-1"),
+        ("PGOTEL_SLOW_QUERY_MS", "inf"),
+    ],
+)
+def test_each_bad_value_names_its_variable(name: str, bad: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{name}="):
+        Settings.from_env({name: bad})
+
+
+def test_a_forked_child_starts_with_an_empty_engine() -> None:
+    import os
+
+    from pgotel import runtime
+
+    engine = runtime.engine()
+    engine.record_query("SELECT 1", 10)
+    assert engine.stats()["recorded"] >= 1
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what it sees, then leave without running pytest's exit
+        os.write(write, str(runtime.engine().stats()["recorded"]).encode())
+        os._exit(0)
+    os.close(write)
+    child_recorded = int(os.read(read, 64))
+    os.waitpid(pid, 0)
+    assert child_recorded == 0
+    assert engine.stats()["recorded"] >= 1
+
+
+def test_opentelemetry_instrument_loads_the_psycopg_instrumentation() -> None:
+    # functools.wraps copies __module__; the code object tells whose function it is.
+    code = (
+        "import psycopg; "
+        "print(psycopg.Cursor.execute.__code__.co_filename, "
+        "psycopg.AsyncCursor.executemany.__code__.co_filename)"
+    )
+    env = {
+        **os.environ,
+        "OTEL_TRACES_EXPORTER": "none",
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
+    }
+    launcher = Path(sys.executable).parent / "opentelemetry-instrument"
+    out = subprocess.run(
+        [str(launcher), sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=60,
+    )
+    files = out.stdout.split()
+    assert len(files) == 2, out.stderr
+    assert all(f.endswith("pgotel/instrumentation/psycopg.py") for f in files), out.stdout
