@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import psycopg
 from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor as ContribInstrumentor
@@ -58,7 +58,7 @@ def _contrib() -> Iterator[None]:
         ContribInstrumentor().uninstrument()
 
 
-def _pgotel(sampler: Sampler) -> Callable[[], object]:
+def _pgotel(sampler: Sampler) -> Callable[[], AbstractContextManager[None]]:
     @contextmanager
     def instrumented() -> Iterator[None]:
         engine = Engine()
@@ -75,7 +75,7 @@ def _pgotel(sampler: Sampler) -> Callable[[], object]:
     return instrumented
 
 
-CONTENDERS: dict[str, Callable[[], object]] = {
+CONTENDERS: dict[str, Callable[[], AbstractContextManager[None]]] = {
     "raw psycopg": _raw,
     "opentelemetry-instrumentation-psycopg": _contrib,
     "pgotel, 100% sampled (+ aggregates)": _pgotel(ALWAYS_ON),
@@ -87,15 +87,14 @@ def _measure(dsn: str, query: str, params: tuple[object, ...] | None) -> dict[st
     best = {name: float("inf") for name in CONTENDERS}
     for _ in range(ROUNDS):
         for name, instrumentation in CONTENDERS.items():
-            with instrumentation():  # type: ignore[attr-defined]
-                # Connect inside: contrib traces only connections made while it is on.
-                with psycopg.connect(dsn, autocommit=True) as conn:
-                    cur = conn.cursor()
-                    started = time.perf_counter_ns()
-                    for _ in range(CALLS):
-                        cur.execute(query, params)
-                        cur.fetchall()
-                    best[name] = min(best[name], (time.perf_counter_ns() - started) / CALLS)
+            # Connect inside: contrib traces only connections made while it is on.
+            with instrumentation(), psycopg.connect(dsn, autocommit=True) as conn:
+                cur = conn.cursor()
+                started = time.perf_counter_ns()
+                for _ in range(CALLS):
+                    cur.execute(query, params)
+                    cur.fetchall()
+                best[name] = min(best[name], (time.perf_counter_ns() - started) / CALLS)
     return best
 
 
@@ -104,9 +103,8 @@ def _report(title: str, best: dict[str, float]) -> None:
     print(f"\n{title}")
     for name, ns in best.items():
         added = (ns - raw) / 1000
-        print(
-            f"  {name:<40} {ns / 1000:8.2f} µs   +{added:6.2f} µs   {100 * (ns - raw) / raw:+6.1f} %"
-        )
+        percent = 100 * (ns - raw) / raw
+        print(f"  {name:<40} {ns / 1000:8.2f} µs   +{added:6.2f} µs   {percent:+6.1f} %")
 
 
 def run() -> None:
