@@ -14,6 +14,7 @@ replaced), never the raw text or the parameters unless asked for.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 import weakref
@@ -68,15 +69,15 @@ class _Hooks:
         )
 
     def start(
-        self, cursor: Any, query: Any, params: Any, batch_size: int | None = None
+        self, conn: Any, query: Any, params: Any, batch_size: int | None = None
     ) -> _Call | None:
         try:
             if _inside_contrib_span():
                 return None
-            fp = fingerprint(_query_text(query, cursor))
+            fp = fingerprint(_query_text(query, conn))
             # Attributes go in with the span: one validation pass, no lock per item.
             # The sampler needs them anyway; an unsampled span ignores them.
-            attrs = self._attributes(cursor, fp, params, batch_size)
+            attrs = self._attributes(conn, fp, params, batch_size)
             span = self.tracer.start_span(fp.summary, kind=SpanKind.CLIENT, attributes=attrs)
             return _Call(span, fp, time.perf_counter_ns())
         except BaseException as exc:
@@ -85,12 +86,13 @@ class _Hooks:
             report_fault(self.engine, "psycopg hook (start)", exc)
             return None
 
-    def finish(self, call: _Call | None, cursor: Any) -> None:
+    def finish(self, call: _Call | None, cursor: Any, rows: int | None = None) -> None:
         if call is None:
             return
         try:
             duration = time.perf_counter_ns() - call.started_ns
-            rows = cursor.rowcount
+            if rows is None:
+                rows = cursor.rowcount
             span = call.span
             trace_id, span_id = _ids(span)
             self.engine.record_fingerprint(call.fp, duration, None, rows, trace_id, span_id)
@@ -125,10 +127,35 @@ class _Hooks:
                 raise
             report_fault(self.engine, "psycopg hook (fail)", exc)
 
+    def connect_span(self) -> Span | None:
+        try:
+            return self.tracer.start_span("connect", kind=SpanKind.CLIENT)
+        except BaseException as exc:
+            if is_fatal(exc):
+                raise
+            report_fault(self.engine, "psycopg hook (connect)", exc)
+            return None
+
+    def connected(self, span: Span | None, conn: Any, error: BaseException | None) -> None:
+        if span is None:
+            return
+        try:
+            if span.is_recording():
+                if conn is not None:
+                    span.set_attributes(self._connection_attributes(conn))
+                if error is not None:
+                    span.set_attribute("error.type", _error_code(error))
+                    span.set_status(Status(StatusCode.ERROR, _error_code(error)))
+            span.end()
+        except BaseException as exc:
+            if is_fatal(exc):
+                raise
+            report_fault(self.engine, "psycopg hook (connect)", exc)
+
     def _attributes(
-        self, cursor: Any, fp: Fingerprint, params: Any, batch_size: int | None
+        self, conn: Any, fp: Fingerprint, params: Any, batch_size: int | None
     ) -> dict[str, Any]:
-        attrs = dict(self._connection_attributes(cursor.connection))
+        attrs = dict(self._connection_attributes(conn))
         attrs["db.operation.name"] = fp.operation
         attrs["db.query.text"] = fp.normalized
         attrs["db.query.summary"] = fp.summary
@@ -167,12 +194,12 @@ def _inside_contrib_span() -> bool:
     return scope is not None and scope.name == CONTRIB_SCOPE
 
 
-def _query_text(query: Any, cursor: Any) -> str | bytes:
+def _query_text(query: Any, conn: Any) -> str | bytes:
     if isinstance(query, (str, bytes)):
         return query
     as_string = getattr(query, "as_string", None)
     if as_string is not None:  # psycopg.sql.Composable
-        return str(as_string(cursor))
+        return str(as_string(conn))
     return type(query).__name__
 
 
@@ -207,7 +234,7 @@ def _batch_size(params_seq: Any) -> int | None:
 def _wrap_execute(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
     @functools.wraps(original)
     def execute(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self, query, params)
+        call = hooks.start(self.connection, query, params)
         try:
             result = original(self, query, params, *args, **kwargs)
         except BaseException as exc:
@@ -222,7 +249,7 @@ def _wrap_execute(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., 
 def _wrap_executemany(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
     @functools.wraps(original)
     def executemany(self: Any, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self, query, None, _batch_size(params_seq))
+        call = hooks.start(self.connection, query, None, _batch_size(params_seq))
         try:
             result = original(self, query, params_seq, *args, **kwargs)
         except BaseException as exc:
@@ -237,7 +264,7 @@ def _wrap_executemany(original: Callable[..., Any], hooks: _Hooks) -> Callable[.
 def _wrap_execute_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
     @functools.wraps(original)
     async def execute(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self, query, params)
+        call = hooks.start(self.connection, query, params)
         try:
             result = await original(self, query, params, *args, **kwargs)
         except BaseException as exc:  # CancelledError too: the span ends, the error propagates
@@ -252,7 +279,7 @@ def _wrap_execute_async(original: Callable[..., Any], hooks: _Hooks) -> Callable
 def _wrap_executemany_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
     @functools.wraps(original)
     async def executemany(self: Any, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self, query, None, _batch_size(params_seq))
+        call = hooks.start(self.connection, query, None, _batch_size(params_seq))
         try:
             result = await original(self, query, params_seq, *args, **kwargs)
         except BaseException as exc:
@@ -264,7 +291,156 @@ def _wrap_executemany_async(original: Callable[..., Any], hooks: _Hooks) -> Call
     return executemany
 
 
-Wrapper = Callable[[Callable[..., Any], _Hooks], Callable[..., Any]]
+def _wrap_copy(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    """COPY: one span over the whole transfer, from the statement to the end of the block."""
+
+    @functools.wraps(original)
+    @contextlib.contextmanager
+    def copy(self: Any, statement: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        call = hooks.start(self.connection, statement, params)
+        try:
+            with original(self, statement, params, *args, **kwargs) as transfer:
+                yield transfer
+        except BaseException as exc:
+            hooks.fail(call, exc)
+            raise
+        hooks.finish(call, self)
+
+    return copy
+
+
+def _wrap_copy_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    @functools.wraps(original)
+    @contextlib.asynccontextmanager
+    async def copy(self: Any, statement: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        call = hooks.start(self.connection, statement, params)
+        try:
+            async with original(self, statement, params, *args, **kwargs) as transfer:
+                yield transfer
+        except BaseException as exc:
+            hooks.fail(call, exc)
+            raise
+        hooks.finish(call, self)
+
+    return copy
+
+
+def _wrap_stream(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    """stream(): the span lasts until the rows run out or the consumer stops (not an error)."""
+
+    @functools.wraps(original)
+    def stream(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        call = hooks.start(self.connection, query, params)
+        rows = 0
+        try:
+            for row in original(self, query, params, *args, **kwargs):
+                rows += 1
+                yield row
+        except GeneratorExit:
+            hooks.finish(call, self, rows)
+            raise
+        except BaseException as exc:
+            hooks.fail(call, exc)
+            raise
+        hooks.finish(call, self, rows)
+
+    return stream
+
+
+def _wrap_stream_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def stream(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        call = hooks.start(self.connection, query, params)
+        rows = 0
+        try:
+            async for row in original(self, query, params, *args, **kwargs):
+                rows += 1
+                yield row
+        except GeneratorExit:
+            hooks.finish(call, self, rows)
+            raise
+        except BaseException as exc:
+            hooks.fail(call, exc)
+            raise
+        hooks.finish(call, self, rows)
+
+    return stream
+
+
+def _wrap_transaction_end(statement: str) -> Wrapper:
+    """commit() and rollback(): a span and an engine record, like the statement they send."""
+
+    def wrap(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def end(self: Any, *args: Any, **kwargs: Any) -> Any:
+            call = hooks.start(self, statement, None)
+            try:
+                result = original(self, *args, **kwargs)
+            except BaseException as exc:
+                hooks.fail(call, exc)
+                raise
+            hooks.finish(call, None, -1)
+            return result
+
+        return end
+
+    return wrap
+
+
+def _wrap_transaction_end_async(statement: str) -> Wrapper:
+    def wrap(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+        @functools.wraps(original)
+        async def end(self: Any, *args: Any, **kwargs: Any) -> Any:
+            call = hooks.start(self, statement, None)
+            try:
+                result = await original(self, *args, **kwargs)
+            except BaseException as exc:
+                hooks.fail(call, exc)
+                raise
+            hooks.finish(call, None, -1)
+            return result
+
+        return end
+
+    return wrap
+
+
+def _wrap_connect(original: Any, hooks: _Hooks) -> Any:
+    """Connection.connect (a classmethod): a `connect` span with the server it reached."""
+    func = original.__func__
+
+    @functools.wraps(func)
+    def connect(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        span = hooks.connect_span()
+        try:
+            conn = func(cls, *args, **kwargs)
+        except BaseException as exc:
+            hooks.connected(span, None, exc)
+            raise
+        hooks.connected(span, conn, None)
+        return conn
+
+    return classmethod(connect)
+
+
+def _wrap_connect_async(original: Any, hooks: _Hooks) -> Any:
+    func = original.__func__
+
+    @functools.wraps(func)
+    async def connect(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        span = hooks.connect_span()
+        try:
+            conn = await func(cls, *args, **kwargs)
+        except BaseException as exc:
+            hooks.connected(span, None, exc)
+            raise
+        hooks.connected(span, conn, None)
+        return conn
+
+    return classmethod(connect)
+
+
+Wrapper = Callable[[Any, _Hooks], Any]
 
 
 def _targets() -> list[tuple[type, str, Wrapper]]:
@@ -274,10 +450,20 @@ def _targets() -> list[tuple[type, str, Wrapper]]:
     return [
         (psycopg.Cursor, "execute", _wrap_execute),
         (psycopg.Cursor, "executemany", _wrap_executemany),
+        (psycopg.Cursor, "copy", _wrap_copy),
+        (psycopg.Cursor, "stream", _wrap_stream),
         (psycopg.ServerCursor, "execute", _wrap_execute),
         (psycopg.AsyncCursor, "execute", _wrap_execute_async),
         (psycopg.AsyncCursor, "executemany", _wrap_executemany_async),
+        (psycopg.AsyncCursor, "copy", _wrap_copy_async),
+        (psycopg.AsyncCursor, "stream", _wrap_stream_async),
         (psycopg.AsyncServerCursor, "execute", _wrap_execute_async),
+        (psycopg.Connection, "connect", _wrap_connect),
+        (psycopg.Connection, "commit", _wrap_transaction_end("COMMIT")),
+        (psycopg.Connection, "rollback", _wrap_transaction_end("ROLLBACK")),
+        (psycopg.AsyncConnection, "connect", _wrap_connect_async),
+        (psycopg.AsyncConnection, "commit", _wrap_transaction_end_async("COMMIT")),
+        (psycopg.AsyncConnection, "rollback", _wrap_transaction_end_async("ROLLBACK")),
     ]
 
 
@@ -289,7 +475,7 @@ class PsycopgInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """
 
     # BaseInstrumentor is a singleton: the originals belong to the class.
-    _originals: ClassVar[list[tuple[type, str, Callable[..., Any]]]] = []
+    _originals: ClassVar[list[tuple[Any, str, Any]]] = []
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _INSTRUMENTS
@@ -300,14 +486,19 @@ class PsycopgInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         tracer = trace.get_tracer(SCOPE, __version__, kwargs.get("tracer_provider"))
         engine = kwargs.get("engine") or runtime.engine()
         hooks = _Hooks(tracer, engine, kwargs.get("settings") or settings())
-        originals = []
-        for cls, name, wrap in _targets():
-            original = cls.__dict__[name]
-            setattr(cls, name, wrap(original, hooks))
-            originals.append((cls, name, original))
+        originals: list[tuple[Any, str, Any]] = []
+        for owner, name, wrap in _targets():
+            original = vars(owner)[name]
+            setattr(owner, name, wrap(original, hooks))
+            originals.append((owner, name, original))
+        # `psycopg.connect` is `Connection.connect` bound when psycopg was imported.
+        import psycopg
+
+        originals.append((psycopg, "connect", vars(psycopg)["connect"]))
+        psycopg.connect = psycopg.Connection.connect
         PsycopgInstrumentor._originals = originals
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        for cls, name, original in PsycopgInstrumentor._originals:
-            setattr(cls, name, original)
+        for owner, name, original in reversed(PsycopgInstrumentor._originals):
+            setattr(owner, name, original)
         PsycopgInstrumentor._originals = []
