@@ -58,14 +58,16 @@ def _contrib() -> Iterator[None]:
         ContribInstrumentor().uninstrument()
 
 
-def _pgotel(sampler: Sampler) -> Callable[[], AbstractContextManager[None]]:
+def _pgotel(
+    sampler: Sampler, env: dict[str, str] | None = None
+) -> Callable[[], AbstractContextManager[None]]:
     @contextmanager
     def instrumented() -> Iterator[None]:
         engine = Engine()
         PsycopgInstrumentor().instrument(
             tracer_provider=_provider(sampler, engine),
             engine=engine,
-            settings=Settings.from_env({}),
+            settings=Settings.from_env(env or {}),
         )
         try:
             yield
@@ -79,6 +81,9 @@ CONTENDERS: dict[str, Callable[[], AbstractContextManager[None]]] = {
     "raw psycopg": _raw,
     "opentelemetry-instrumentation-psycopg": _contrib,
     "pgotel, 100% sampled (+ aggregates)": _pgotel(ALWAYS_ON),
+    "pgotel, 100% sampled, service comments": _pgotel(
+        ALWAYS_ON, {"PGOTEL_SQLCOMMENTER": "service"}
+    ),
     "pgotel, 0% sampled (aggregates only)": _pgotel(ALWAYS_OFF),
 }
 

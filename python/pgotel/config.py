@@ -62,6 +62,13 @@ def _bool(text: str) -> bool:
     raise ValueError("must be true or false")
 
 
+def _comment_mode(text: str) -> str:
+    mode = text.lower()
+    if mode not in ("off", "service", "trace"):
+        raise ValueError("must be off, service or trace")
+    return mode
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(word.strip().lower() for word in text.split(",") if word.strip())
 
@@ -78,6 +85,8 @@ class Settings:
     #: OTEL_SEMCONV_STABILITY_OPT_IN holds database/dup: also emit the older attribute names.
     database_semconv_dup: bool
     service_name: str
+    #: off | service | trace: what SQL comment (sqlcommenter format) goes with each statement.
+    sqlcommenter: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -94,6 +103,7 @@ class Settings:
             capture_parameters=_read(env, "PGOTEL_CAPTURE_PARAMETERS", _bool, lambda: False),
             database_semconv_dup="database/dup" in opt_in,
             service_name=_read(env, "OTEL_SERVICE_NAME", str, lambda: "unknown_service"),
+            sqlcommenter=_read(env, "PGOTEL_SQLCOMMENTER", _comment_mode, lambda: "off"),
         )
 
 

@@ -32,6 +32,7 @@ from pgotel import runtime
 from pgotel._native import Engine, Fingerprint, fingerprint
 from pgotel.config import Settings, settings
 from pgotel.faults import is_fatal, report_fault
+from pgotel.instrumentation import sqlcomment
 
 #: The instrumentation scope of pgotel's psycopg spans. The aggregating
 #: processor skips scopes starting with "pgotel": these calls are recorded here.
@@ -46,6 +47,9 @@ _INSTRUMENTS = ("psycopg >= 3.1",)
 
 #: Parameter values longer than this are cut when captured (PGOTEL_CAPTURE_PARAMETERS).
 MAX_PARAMETER_CHARS = 256
+
+#: Rendered service comments kept, one per HTTP route (routes are few; the cap is a guard).
+MAX_CACHED_COMMENTS = 1024
 
 
 @dataclass
@@ -67,6 +71,12 @@ class _Hooks:
         self._per_connection: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
             weakref.WeakKeyDictionary()
         )
+        self._service_comments: dict[str | None, str] = {}
+        # Imported here, not at the top: this module must import without psycopg
+        # (the loader imports it when any instrumented library is installed).
+        from psycopg.raw_cursor import RawCursorMixin
+
+        self._raw_cursor: type = RawCursorMixin
 
     def start(
         self, conn: Any, query: Any, params: Any, batch_size: int | None = None
@@ -127,6 +137,52 @@ class _Hooks:
                 raise
             report_fault(self.engine, "psycopg hook (fail)", exc)
 
+    def commented(self, cursor: Any, query: Any, has_params: bool, call: _Call | None) -> Any:
+        """The query as it is sent: with the configured SQL comment, or unchanged."""
+        mode = self.config.sqlcommenter
+        if mode == "off":
+            return query
+        try:
+            if isinstance(query, (str, bytes)) and sqlcomment.has_comment(query):
+                return query
+            route = _current_route()
+            if mode == "service" or call is None:
+                comment = self._service_comment(route)
+            else:
+                keys = self._service_keys(route)
+                ctx = call.span.get_span_context()
+                keys["traceparent"] = sqlcomment.traceparent(
+                    ctx.trace_id, ctx.span_id, ctx.trace_flags
+                )
+                comment = sqlcomment.render(keys)
+            # psycopg reads `%` as a placeholder when it formats parameters (raw cursors do not).
+            escape = has_params and not isinstance(cursor, self._raw_cursor)
+            return sqlcomment.append(query, comment, escape)
+        except BaseException as exc:
+            if is_fatal(exc):
+                raise
+            report_fault(self.engine, "psycopg hook (sql comment)", exc)
+            return query
+
+    def _service_keys(self, route: str | None) -> dict[str, str]:
+        import psycopg
+
+        keys = {
+            "application": self.config.service_name,
+            "db_driver": f"psycopg:{psycopg.__version__}",
+        }
+        if route:
+            keys["route"] = route
+        return keys
+
+    def _service_comment(self, route: str | None) -> str:
+        comment = self._service_comments.get(route)
+        if comment is None:
+            comment = sqlcomment.render(self._service_keys(route))
+            if len(self._service_comments) < MAX_CACHED_COMMENTS:
+                self._service_comments[route] = comment
+        return comment
+
     def connect_span(self) -> Span | None:
         try:
             return self.tracer.start_span("connect", kind=SpanKind.CLIENT)
@@ -186,6 +242,13 @@ class _Hooks:
         return cached
 
 
+def _current_route() -> str | None:
+    """The HTTP route of the request being served, if its span is recording."""
+    attributes = getattr(trace.get_current_span(), "attributes", None)
+    route = attributes.get("http.route") if attributes else None
+    return route if isinstance(route, str) else None
+
+
 def _inside_contrib_span() -> bool:
     current = trace.get_current_span()
     if not current.is_recording():
@@ -235,8 +298,9 @@ def _wrap_execute(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., 
     @functools.wraps(original)
     def execute(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
         call = hooks.start(self.connection, query, params)
+        sent = hooks.commented(self, query, params is not None, call)
         try:
-            result = original(self, query, params, *args, **kwargs)
+            result = original(self, sent, params, *args, **kwargs)
         except BaseException as exc:
             hooks.fail(call, exc)
             raise
@@ -250,8 +314,9 @@ def _wrap_executemany(original: Callable[..., Any], hooks: _Hooks) -> Callable[.
     @functools.wraps(original)
     def executemany(self: Any, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
         call = hooks.start(self.connection, query, None, _batch_size(params_seq))
+        sent = hooks.commented(self, query, True, call)
         try:
-            result = original(self, query, params_seq, *args, **kwargs)
+            result = original(self, sent, params_seq, *args, **kwargs)
         except BaseException as exc:
             hooks.fail(call, exc)
             raise
@@ -265,8 +330,9 @@ def _wrap_execute_async(original: Callable[..., Any], hooks: _Hooks) -> Callable
     @functools.wraps(original)
     async def execute(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
         call = hooks.start(self.connection, query, params)
+        sent = hooks.commented(self, query, params is not None, call)
         try:
-            result = await original(self, query, params, *args, **kwargs)
+            result = await original(self, sent, params, *args, **kwargs)
         except BaseException as exc:  # CancelledError too: the span ends, the error propagates
             hooks.fail(call, exc)
             raise
@@ -280,8 +346,9 @@ def _wrap_executemany_async(original: Callable[..., Any], hooks: _Hooks) -> Call
     @functools.wraps(original)
     async def executemany(self: Any, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
         call = hooks.start(self.connection, query, None, _batch_size(params_seq))
+        sent = hooks.commented(self, query, True, call)
         try:
-            result = await original(self, query, params_seq, *args, **kwargs)
+            result = await original(self, sent, params_seq, *args, **kwargs)
         except BaseException as exc:
             hooks.fail(call, exc)
             raise
@@ -333,7 +400,8 @@ def _wrap_stream(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., A
         call = hooks.start(self.connection, query, params)
         rows = 0
         try:
-            for row in original(self, query, params, *args, **kwargs):
+            sent = hooks.commented(self, query, params is not None, call)
+            for row in original(self, sent, params, *args, **kwargs):
                 rows += 1
                 yield row
         except GeneratorExit:
@@ -353,7 +421,8 @@ def _wrap_stream_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[
         call = hooks.start(self.connection, query, params)
         rows = 0
         try:
-            async for row in original(self, query, params, *args, **kwargs):
+            sent = hooks.commented(self, query, params is not None, call)
+            async for row in original(self, sent, params, *args, **kwargs):
                 rows += 1
                 yield row
         except GeneratorExit:
