@@ -48,8 +48,9 @@ _INSTRUMENTS = ("psycopg >= 3.1",)
 #: Parameter values longer than this are cut when captured (PGOTEL_CAPTURE_PARAMETERS).
 MAX_PARAMETER_CHARS = 256
 
-#: Rendered service comments kept, one per HTTP route (routes are few; the cap is a guard).
-MAX_CACHED_COMMENTS = 1024
+#: Rendered service comments (one per HTTP route) and commented texts kept; past the
+#: cap they are rebuilt on each call instead of cached.
+MAX_CACHED_COMMENTS = 4096
 
 
 @dataclass
@@ -72,6 +73,8 @@ class _Hooks:
             weakref.WeakKeyDictionary()
         )
         self._service_comments: dict[str | None, str] = {}
+        # In service mode the text sent depends only on these: the same object every call.
+        self._commented_texts: dict[tuple[Any, str | None, bool], Any] = {}
         # Imported here, not at the top: this module must import without psycopg
         # (the loader imports it when any instrumented library is installed).
         from psycopg.raw_cursor import RawCursorMixin
@@ -146,18 +149,23 @@ class _Hooks:
             if isinstance(query, (str, bytes)) and sqlcomment.has_comment(query):
                 return query
             route = _current_route()
+            # psycopg reads `%` as a placeholder when it formats parameters (raw cursors do not).
+            escape = has_params and not isinstance(cursor, self._raw_cursor)
             if mode == "service" or call is None:
-                comment = self._service_comment(route)
+                key = (query, route, escape)
+                sent = self._commented_texts.get(key)
+                if sent is None:
+                    sent = sqlcomment.append(query, self._service_comment(route), escape)
+                    if len(self._commented_texts) < MAX_CACHED_COMMENTS:
+                        self._commented_texts[key] = sent
+                return sent
             else:
                 keys = self._service_keys(route)
                 ctx = call.span.get_span_context()
                 keys["traceparent"] = sqlcomment.traceparent(
                     ctx.trace_id, ctx.span_id, ctx.trace_flags
                 )
-                comment = sqlcomment.render(keys)
-            # psycopg reads `%` as a placeholder when it formats parameters (raw cursors do not).
-            escape = has_params and not isinstance(cursor, self._raw_cursor)
-            return sqlcomment.append(query, comment, escape)
+            return sqlcomment.append(query, sqlcomment.render(keys), escape)
         except BaseException as exc:
             if is_fatal(exc):
                 raise
