@@ -89,6 +89,10 @@ def test_existing_comments_raw_cursors_and_percent_signs(dsn: str) -> None:
             raw = psycopg.RawCursor(conn)
             assert raw.execute("SELECT $1::text || '%'", ("x",)).fetchone() == ("x%",)
             assert psycopg.ClientCursor(conn).execute("SELECT %s::int", (7,)).fetchone() == (7,)
+            composed = sql.SQL("SELECT {}::int, current_query()").format(sql.Literal(8))
+            value, seen_by_server = conn.execute(composed).fetchone() or (None, "")
     finally:
         PsycopgInstrumentor().uninstrument()
-    assert len([s for s in t.spans() if s.name == "SELECT"]) == 4
+    assert value == 8 and "application=" in seen_by_server
+    assert len([s for s in t.spans() if s.name == "SELECT"]) == 5
+    assert t.engine.stats()["internal_errors"] == 0

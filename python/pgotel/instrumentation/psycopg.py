@@ -152,6 +152,8 @@ class _Hooks:
             # psycopg reads `%` as a placeholder when it formats parameters (raw cursors do not).
             escape = has_params and not isinstance(cursor, self._raw_cursor)
             if mode == "service" or call is None:
+                if not isinstance(query, (str, bytes)):  # psycopg.sql objects are not hashable
+                    return sqlcomment.append(query, self._service_comment(route), escape)
                 key = (query, route, escape)
                 sent = self._commented_texts.get(key)
                 if sent is None:
