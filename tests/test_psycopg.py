@@ -442,3 +442,35 @@ def test_connect_commit_and_rollback_spans(dsn: str, books: str, traced: Traced)
     rows = traced.rows()
     assert rows["COMMIT"]["calls"] == 2  # the explicit one, and the one as the block ends
     assert rows["ROLLBACK"]["calls"] == 1
+
+
+def test_statement_timeout_is_counted_with_its_sqlstate(dsn: str, traced: Traced) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SET statement_timeout = '50ms'")
+        with pytest.raises(psycopg.errors.QueryCanceled) as info:
+            conn.execute("SELECT pg_sleep(1)")
+    assert info.value.sqlstate == "57014"
+    assert traced.rows()["SELECT pg_sleep($1)"]["error_codes"] == [("57014", 1)]
+
+
+def test_a_server_restart_mid_run_is_counted_and_the_app_recovers(traced: Traced) -> None:
+    from pgotel import devdb
+
+    with devdb.start() as server:
+        conn = psycopg.connect(server.dsn, autocommit=True)
+        conn.execute("SELECT 1")
+        # Terminate every other backend, as a restart or failover would.
+        with psycopg.connect(server.dsn, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+        with pytest.raises(psycopg.OperationalError) as lost:
+            conn.execute("SELECT 1")
+        assert conn.closed or conn.broken
+        with psycopg.connect(server.dsn, autocommit=True) as again:
+            assert again.execute("SELECT 2").fetchone() == (2,)
+    codes = dict(traced.rows()["SELECT $1"]["error_codes"])
+    expected = lost.value.sqlstate or type(lost.value).__name__
+    assert codes == {expected: 1}
+    assert traced.rows()["SELECT $1"]["calls"] == 3
