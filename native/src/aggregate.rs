@@ -30,10 +30,17 @@ pub enum KeyKind {
     Query = 0,
     GraphqlOperation = 1,
     Cache = 2,
+    /// A connection pool: one call per checkout, its duration the wait, its errors the timeouts.
+    Pool = 3,
 }
 
 impl KeyKind {
-    pub const ALL: [KeyKind; 3] = [KeyKind::Query, KeyKind::GraphqlOperation, KeyKind::Cache];
+    pub const ALL: [KeyKind; 4] = [
+        KeyKind::Query,
+        KeyKind::GraphqlOperation,
+        KeyKind::Cache,
+        KeyKind::Pool,
+    ];
 
     pub fn from_u8(v: u8) -> Option<KeyKind> {
         KeyKind::ALL.into_iter().find(|k| *k as u8 == v)
@@ -44,6 +51,7 @@ impl KeyKind {
             KeyKind::Query => "query",
             KeyKind::GraphqlOperation => "graphql",
             KeyKind::Cache => "cache",
+            KeyKind::Pool => "pool",
         }
     }
 }

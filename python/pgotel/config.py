@@ -87,6 +87,8 @@ class Settings:
     service_name: str
     #: off | service | trace: what SQL comment (sqlcommenter format) goes with each statement.
     sqlcommenter: str
+    #: A pool checkout that waits at least this long becomes an event on the current span.
+    pool_wait_event_ms: float
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -104,6 +106,9 @@ class Settings:
             database_semconv_dup="database/dup" in opt_in,
             service_name=_read(env, "OTEL_SERVICE_NAME", str, lambda: "unknown_service"),
             sqlcommenter=_read(env, "PGOTEL_SQLCOMMENTER", _comment_mode, lambda: "off"),
+            pool_wait_event_ms=_read(
+                env, "PGOTEL_POOL_WAIT_EVENT_MS", _non_negative_float, lambda: 10.0
+            ),
         )
 
 

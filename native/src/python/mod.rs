@@ -157,7 +157,7 @@ fn kind_from_name(kind: &str) -> PyResult<KeyKind> {
         .find(|k| k.name() == kind)
         .ok_or_else(|| {
             PyTypeError::new_err(format!(
-                "unknown key kind {kind:?}: use query, graphql or cache"
+                "unknown key kind {kind:?}: use query, graphql, cache or pool"
             ))
         })
 }
@@ -254,7 +254,7 @@ impl PyEngine {
         self.guarded((), |e| e.record_fingerprint(fp, &call));
     }
 
-    /// Record one call of a named key: kind is "graphql" (an operation) or "cache". Returns the key id.
+    /// Record one call of a named key: kind is "graphql" (an operation), "cache" or "pool". Returns the key id.
     #[pyo3(signature = (kind, name, operation, duration_ns, error=None, rows=-1, trace_id=0, span_id=0))]
     #[pyo3(
         text_signature = "(self, /, kind, name, operation, duration_ns, error=None, rows=-1, trace_id=0, span_id=0)"
