@@ -9,9 +9,11 @@ round stands for each.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 import psycopg
 from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor as ContribInstrumentor
@@ -103,13 +105,56 @@ def _measure(dsn: str, query: str, params: tuple[object, ...] | None) -> dict[st
     return best
 
 
+def _measure_each(work: Callable[[psycopg.Connection[Any]], None], dsn: str) -> dict[str, float]:
+    """Best time of `work` (one call, on a fresh connection) per contender, in ns."""
+    best = {name: float("inf") for name in CONTENDERS}
+    for _ in range(ROUNDS):
+        for name, instrumentation in CONTENDERS.items():
+            with instrumentation(), psycopg.connect(dsn, autocommit=True) as conn:
+                started = time.perf_counter_ns()
+                work(conn)
+                best[name] = min(best[name], time.perf_counter_ns() - started)
+    return best
+
+
+def _executemany(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS many (a int, b text)")
+    conn.cursor().executemany("INSERT INTO many VALUES (%s, %s)", [(i, "x") for i in range(1000)])
+
+
+def _copy(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS copied (a int, b text)")
+    with conn.cursor().copy("COPY copied (a, b) FROM STDIN") as copy:
+        for i in range(100_000):
+            copy.write_row((i, "x"))
+
+
+def _measure_async(dsn: str) -> dict[str, float]:
+    async def run_one() -> float:
+        conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
+        async with conn:
+            cur = conn.cursor()
+            started = time.perf_counter_ns()
+            for _ in range(CALLS):
+                await cur.execute("SELECT 1")
+                await cur.fetchall()
+            return (time.perf_counter_ns() - started) / CALLS
+
+    best = {name: float("inf") for name in CONTENDERS}
+    for _ in range(ROUNDS):
+        for name, instrumentation in CONTENDERS.items():
+            with instrumentation():
+                best[name] = min(best[name], asyncio.run(run_one()))
+    return best
+
+
 def _report(title: str, best: dict[str, float]) -> None:
     raw = best["raw psycopg"]
     print(f"\n{title}")
     for name, ns in best.items():
         added = (ns - raw) / 1000
         percent = 100 * (ns - raw) / raw
-        print(f"  {name:<40} {ns / 1000:8.2f} µs   +{added:6.2f} µs   {percent:+6.1f} %")
+        print(f"  {name:<40} {ns / 1000:9.2f} µs   {added:+8.2f} µs   {percent:+6.1f} %")
 
 
 def run() -> None:
@@ -119,6 +164,9 @@ def run() -> None:
             "SELECT with parameters",
             _measure(server.dsn, "SELECT %s::int + %s::int, %s::text", (1, 2, "x")),
         )
+        _report("async SELECT 1", _measure_async(server.dsn))
+        _report("executemany of 1,000 rows (per call)", _measure_each(_executemany, server.dsn))
+        _report("COPY of 100,000 rows (per COPY)", _measure_each(_copy, server.dsn))
 
 
 if __name__ == "__main__":
