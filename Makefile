@@ -10,7 +10,7 @@ export PYO3_PYTHON := $(PY)
 
 PY_SOURCES := python tests examples benches
 
-.PHONY: all build test lint rust-test pytest demo bench fuzz clean
+.PHONY: all build test lint rust-test pytest demo bench fuzz soak clean
 
 all: test
 
@@ -53,6 +53,10 @@ bench: build
 # Outside CI: a million cases of each fuzz property (CI runs the default 256).
 fuzz:
 	PROPTEST_CASES=1000000 cargo test --release --test fuzz -- --nocapture
+
+# Outside CI: the long versions of the crash tests.
+soak: build
+	PGOTEL_SOAK_KILLS=200 $(BIN)/pytest tests/test_local_exporter.py -k sigkill
 
 clean:
 	rm -rf $(VENV) target python/pgotel/_native*.so .mypy_cache .ruff_cache .pytest_cache

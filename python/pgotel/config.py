@@ -79,6 +79,10 @@ class Settings:
 
     state_dir: Path
     snapshot_interval_s: float
+    #: Snapshots of dead processes older than this are pruned.
+    snapshot_retention_s: float
+    #: Write snapshots at all (the CLI reads them).
+    local_exporter: bool
     max_keys: int
     slow_query_ms: float
     capture_parameters: bool
@@ -100,6 +104,10 @@ class Settings:
             snapshot_interval_s=_read(
                 env, "PGOTEL_SNAPSHOT_INTERVAL", _positive_float, lambda: 5.0
             ),
+            snapshot_retention_s=_read(
+                env, "PGOTEL_SNAPSHOT_RETENTION", _positive_float, lambda: 3600.0
+            ),
+            local_exporter=_read(env, "PGOTEL_LOCAL_EXPORTER", _bool, lambda: True),
             max_keys=_read(env, "PGOTEL_MAX_KEYS", _positive_int, lambda: 10_000),
             slow_query_ms=_read(env, "PGOTEL_SLOW_QUERY_MS", _non_negative_float, lambda: 100.0),
             capture_parameters=_read(env, "PGOTEL_CAPTURE_PARAMETERS", _bool, lambda: False),

@@ -13,3 +13,7 @@ class ConfigError(PgotelError, ValueError):
 
 class SnapshotError(PgotelError):
     """A snapshot file cannot be read: foreign, truncated, corrupt or from a newer pgotel."""
+
+
+class StateDirError(PgotelError):
+    """The state directory is unsafe to use (world-writable, foreign-owned, not a directory)."""
