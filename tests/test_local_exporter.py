@@ -153,7 +153,8 @@ def test_sigkill_at_random_moments_never_leaves_a_torn_snapshot(tmp_path: Path) 
         proc.stdout.close()
         for path in _files(tmp_path):
             assert snapshot_info(path.read_bytes())["keys"] >= 1  # complete, or it would raise
-    assert len(_files(tmp_path)) == KILLS
+    # A kill can land before a writer's first write: at most one file per writer.
+    assert 0 < len(_files(tmp_path)) <= KILLS
 
 
 def test_prune_removes_only_old_files_of_dead_processes(tmp_path: Path) -> None:

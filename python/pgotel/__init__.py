@@ -11,6 +11,7 @@ from pgotel._native import (
     fingerprint,
     merge_snapshots,
 )
+from pgotel.setup import configure, shutdown
 
 __all__ = [
     "Engine",
@@ -18,6 +19,8 @@ __all__ = [
     "Report",
     "__version__",
     "build_profile",
+    "configure",
     "fingerprint",
     "merge_snapshots",
+    "shutdown",
 ]
