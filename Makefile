@@ -25,7 +25,7 @@ $(PY):
 # extension is removed first so a failed build never leaves a stale one behind.
 build: $(PY)
 	rm -f python/pgotel/_native*.so
-	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop --release --extras test,bench --quiet
+	PIP_QUIET=1 VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop --release --extras test,bench --quiet
 
 rust-test:
 	cargo test --workspace --quiet
@@ -44,8 +44,9 @@ pytest: build
 
 test: build rust-test lint pytest
 
+# OTLP=http://host:4317 also sends the traces and metrics to that collector.
 demo: build
-	$(PY) -m examples.hello_db
+	OTLP=$(OTLP) $(PY) -m examples.demo
 
 bench: build
 	$(PY) -m benches

@@ -89,6 +89,8 @@ impl Config {
 /// One execution, as kept among the slowest or most recent of its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sample {
+    /// The process that recorded it: 0 in the engine, the writer's pid once read from a snapshot.
+    pub pid: u32,
     pub duration_ns: u64,
     pub at_ns: u64,
     pub trace_id: u128,
@@ -227,6 +229,7 @@ impl KeyStats {
                     .is_some_and(|s| s.duration_ns < duration));
         if keep_slowest || cfg.recent_samples > 0 {
             let sample = Sample {
+                pid: 0,
                 duration_ns: duration,
                 at_ns: call.now_ns,
                 trace_id: call.trace_id,

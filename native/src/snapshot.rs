@@ -326,8 +326,9 @@ impl<'a> In<'a> {
             .or_else(|why| corrupt(format!("bad sketch: {why}")))
     }
 
-    fn sample(&mut self) -> Result<Sample, DecodeError> {
+    fn sample(&mut self, pid: u32) -> Result<Sample, DecodeError> {
         Ok(Sample {
+            pid,
             duration_ns: self.u()?,
             at_ns: self.u()?,
             trace_id: self.u128()?,
@@ -337,12 +338,13 @@ impl<'a> In<'a> {
         })
     }
 
-    fn samples(&mut self) -> Result<Vec<Sample>, DecodeError> {
+    fn samples(&mut self, pid: u32) -> Result<Vec<Sample>, DecodeError> {
         let n = self.count(MAX_LIST, "sample")?;
-        (0..n).map(|_| self.sample()).collect()
+        (0..n).map(|_| self.sample(pid)).collect()
     }
 
-    fn key(&mut self) -> Result<(Key, KeyStats), DecodeError> {
+    /// One key; its samples are stamped with the writer's `pid`.
+    fn key(&mut self, pid: u32) -> Result<(Key, KeyStats), DecodeError> {
         let kind = self.u()?;
         let Some(kind) = u8::try_from(kind).ok().and_then(KeyKind::from_u8) else {
             return corrupt(format!("unknown key kind {kind}"));
@@ -378,8 +380,8 @@ impl<'a> In<'a> {
                 sketch: self.sketch()?,
             });
         }
-        st.slowest = self.samples()?;
-        st.recent = VecDeque::from(self.samples()?);
+        st.slowest = self.samples(pid)?;
+        st.recent = VecDeque::from(self.samples(pid)?);
         Ok((key, st))
     }
 }
@@ -465,7 +467,7 @@ pub fn decode_with(
     };
     let n = r.count(MAX_KEYS, "key")?;
     for _ in 0..n {
-        let (key, stats) = r.key()?;
+        let (key, stats) = r.key(writer.pid)?;
         on_key(key, stats);
     }
     if r.pos != body.len() {

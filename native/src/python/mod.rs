@@ -455,6 +455,7 @@ impl PyReport {
             d.set_item("id", format!("{:016x}", key.id))?;
             d.set_item("text", &st.text)?;
             d.set_item("summary", &st.summary)?;
+            d.set_item("pid", s.pid)?;
             d.set_item("duration_ns", s.duration_ns)?;
             d.set_item("at_ns", s.at_ns)?;
             d.set_item(

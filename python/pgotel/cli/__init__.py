@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 import pgotel
+from pgotel.cli.db import db
+from pgotel.errors import PgotelError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +23,13 @@ def cli() -> None:
     """Inspect what pgotel has seen: slow queries, failing operations, health."""
 
 
+cli.add_command(db)
+
+
 def main() -> None:
-    """Console-script entry point."""
-    cli()
+    """Console-script entry point: a problem is one line on stderr and exit 2, never a traceback."""
+    try:
+        cli()
+    except (PgotelError, OSError) as exc:
+        click.echo(f"pgotel: {exc}", err=True)
+        sys.exit(2)
