@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
-from pgotel.cli.options import (
-    load_state,
-    output_options,
-    source_options,
-    window_minutes,
-    window_start_ns,
-)
+from pgotel.cli.options import Output, Source, output_options, source_options
 from pgotel.cli.render import Column, clock, count, duration, iso, render
 
 #: SQLSTATE classes (the first two characters), as the PostgreSQL manual names them.
@@ -47,8 +40,8 @@ SORTS = {
 QUERY = Column("QUERY", "text", right=False, flexible=True)
 
 
-def _echo(rows: list[dict[str, Any]], columns: list[Column], fmt: str, wide: bool) -> None:
-    click.echo(render(rows, columns, fmt, wide))
+def _echo(rows: list[dict[str, Any]], columns: list[Column], out: Output) -> None:
+    click.echo(render(rows[: out.limit], columns, out.fmt, out.wide))
 
 
 @click.group()
@@ -60,44 +53,28 @@ def db() -> None:
 @source_options
 @output_options
 @click.option("--sort", type=click.Choice(list(SORTS)), default="total", show_default=True)
-def top(
-    state_dir: Path,
-    service: str | None,
-    pid: int | None,
-    window: str,
-    fmt: str,
-    limit: int,
-    wide: bool,
-    sort: str,
-) -> None:
+def top(source: Source, out: Output, sort: str) -> None:
     """Queries by total time (like pg_stat_statements, with quantiles)."""
-    report = load_state(state_dir, service, pid).report
-    rows = report.rows("query", window_minutes(window))
+    rows = source.load().report.rows("query", source.window_minutes)
     rows.sort(key=lambda r: r[SORTS[sort]] or 0, reverse=True)
-    _echo(
-        rows[:limit],
-        [
-            Column("CALLS", "calls", count),
-            Column("TOTAL", "total_ns", duration),
-            Column("MEAN", "mean_ns", duration),
-            Column("P50", "p50_ns", duration),
-            Column("P95", "p95_ns", duration),
-            Column("P99", "p99_ns", duration),
-            Column("MAX", "max_ns", duration),
-            Column("ERR", "errors", count),
-            Column("ROWS", "rows", count),
-            QUERY,
-        ],
-        fmt,
-        wide,
-    )
+    columns = [
+        Column("CALLS", "calls", count),
+        Column("TOTAL", "total_ns", duration),
+        Column("MEAN", "mean_ns", duration),
+        Column("P50", "p50_ns", duration),
+        Column("P95", "p95_ns", duration),
+        Column("P99", "p99_ns", duration),
+        Column("MAX", "max_ns", duration),
+        Column("ERR", "errors", count),
+        Column("ROWS", "rows", count),
+        QUERY,
+    ]
+    _echo(rows, columns, out)
 
 
-def _samples(
-    state_dir: Path, service: str | None, pid: int | None, window: str, slowest: bool, limit: int
-) -> list[dict[str, Any]]:
-    report = load_state(state_dir, service, pid).report
-    samples = report.samples("query", slowest, window_start_ns(window), limit)
+def _samples(source: Source, out: Output, slowest: bool) -> list[dict[str, Any]]:
+    report = source.load().report
+    samples = report.samples("query", slowest, source.window_start_ns, out.limit)
     for s in samples:
         s["at"] = iso(s["at_ns"])
     return samples
@@ -106,17 +83,8 @@ def _samples(
 @db.command()
 @source_options
 @output_options
-def slow(
-    state_dir: Path,
-    service: str | None,
-    pid: int | None,
-    window: str,
-    fmt: str,
-    limit: int,
-    wide: bool,
-) -> None:
+def slow(source: Source, out: Output) -> None:
     """The slowest calls, slowest first, with the trace id to look up."""
-    samples = _samples(state_dir, service, pid, window, True, limit)
     columns = [
         Column("DURATION", "duration_ns", duration),
         Column("TIME", "at_ns", clock),
@@ -124,23 +92,14 @@ def slow(
         Column("PID", "pid"),
         QUERY,
     ]
-    _echo(samples, columns, fmt, wide)
+    _echo(_samples(source, out, slowest=True), columns, out)
 
 
 @db.command()
 @source_options
 @output_options
-def recent(
-    state_dir: Path,
-    service: str | None,
-    pid: int | None,
-    window: str,
-    fmt: str,
-    limit: int,
-    wide: bool,
-) -> None:
+def recent(source: Source, out: Output) -> None:
     """The latest calls across processes, newest first."""
-    samples = _samples(state_dir, service, pid, window, False, limit)
     columns = [
         Column("TIME", "at_ns", clock),
         Column("DURATION", "duration_ns", duration),
@@ -149,25 +108,16 @@ def recent(
         Column("PID", "pid"),
         QUERY,
     ]
-    _echo(samples, columns, fmt, wide)
+    _echo(_samples(source, out, slowest=False), columns, out)
 
 
 @db.command()
 @source_options
 @output_options
-def errors(
-    state_dir: Path,
-    service: str | None,
-    pid: int | None,
-    window: str,
-    fmt: str,
-    limit: int,
-    wide: bool,
-) -> None:
+def errors(source: Source, out: Output) -> None:
     """Failed calls by SQLSTATE (or error type) and query."""
-    report = load_state(state_dir, service, pid).report
     rows = []
-    for row in report.rows("query", window_minutes(window)):
+    for row in source.load().report.rows("query", source.window_minutes):
         for code, n in row["error_codes"]:
             rows.append(
                 {
@@ -187,24 +137,15 @@ def errors(
         Column("CALLS", "calls", count),
         QUERY,
     ]
-    _echo(rows[:limit], columns, fmt, wide)
+    _echo(rows, columns, out)
 
 
 @db.command()
 @source_options
 @output_options
-def pool(
-    state_dir: Path,
-    service: str | None,
-    pid: int | None,
-    window: str,
-    fmt: str,
-    limit: int,
-    wide: bool,
-) -> None:
+def pool(source: Source, out: Output) -> None:
     """Connection pools: checkouts, timeouts, and how long checkouts waited."""
-    report = load_state(state_dir, service, pid).report
-    rows = report.rows("pool", window_minutes(window))
+    rows = source.load().report.rows("pool", source.window_minutes)
     rows.sort(key=lambda r: r["calls"], reverse=True)
     columns = [
         Column("POOL", "text", right=False),
@@ -215,4 +156,4 @@ def pool(
         Column("P99", "p99_ns", duration),
         Column("MAX", "max_ns", duration),
     ]
-    _echo(rows[:limit], columns, fmt, wide)
+    _echo(rows, columns, out)

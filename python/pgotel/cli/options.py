@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,8 +20,49 @@ WINDOWS = {"1m": 1, "5m": 5, "15m": 15, "all": None}
 NS_PER_MINUTE = 60_000_000_000
 
 
+@dataclass(frozen=True)
+class Source:
+    """Which snapshots a command reads, and which minutes of them."""
+
+    state_dir: Path
+    service: str | None
+    pid: int | None
+    window: str
+
+    def load(self) -> StateView:
+        return load_state(self.state_dir, self.service, self.pid)
+
+    @property
+    def window_minutes(self) -> int | None:
+        return WINDOWS[self.window]
+
+    @property
+    def window_start_ns(self) -> int:
+        """The first nanosecond the window covers (0 for all time)."""
+        minutes = WINDOWS[self.window]
+        if minutes is None:
+            return 0
+        return (time.time_ns() // NS_PER_MINUTE - minutes) * NS_PER_MINUTE
+
+
+@dataclass(frozen=True)
+class Output:
+    """How a command shows its answer."""
+
+    fmt: str
+    limit: int
+    wide: bool
+
+
 def source_options(f: F) -> F:
-    """--state-dir, --service, --pid, --window: which snapshots, and which minutes of them."""
+    """--state-dir, --service, --pid, --window, handed to the command as `source`."""
+
+    @functools.wraps(f)
+    def command(
+        *args: Any, state_dir: Path, service: str | None, pid: int | None, window: str, **kw: Any
+    ) -> Any:
+        return f(*args, source=Source(state_dir, service, pid, window), **kw)
+
     for option in reversed(
         [
             click.option(
@@ -41,12 +84,17 @@ def source_options(f: F) -> F:
             ),
         ]
     ):
-        f = option(f)
-    return f
+        command = option(command)
+    return command  # type: ignore[return-value]
 
 
 def output_options(f: F) -> F:
-    """--format, --limit, --wide: how the answer is shown."""
+    """--format, --limit, --wide, handed to the command as `out`."""
+
+    @functools.wraps(f)
+    def command(*args: Any, fmt: str, limit: int, wide: bool, **kw: Any) -> Any:
+        return f(*args, out=Output(fmt, limit, wide), **kw)
+
     for option in reversed(
         [
             click.option(
@@ -60,8 +108,8 @@ def output_options(f: F) -> F:
             click.option("--wide", is_flag=True, help="Do not cut long query texts."),
         ]
     ):
-        f = option(f)
-    return f
+        command = option(command)
+    return command  # type: ignore[return-value]
 
 
 def load_state(state_dir: Path, service: str | None, pid: int | None) -> StateView:
@@ -77,16 +125,3 @@ def load_state(state_dir: Path, service: str | None, pid: int | None) -> StateVi
             err=True,
         )
     return view
-
-
-def window_minutes(window: str) -> int | None:
-    return WINDOWS[window]
-
-
-def window_start_ns(window: str) -> int:
-    """The first nanosecond a window covers (0 for all time)."""
-    minutes = WINDOWS[window]
-    if minutes is None:
-        return 0
-    now_minute = time.time_ns() // NS_PER_MINUTE
-    return (now_minute - minutes) * NS_PER_MINUTE
