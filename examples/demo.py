@@ -78,6 +78,9 @@ def main() -> None:
             )
             for _ in range(WORKERS)
         ]
+        time.sleep(SECONDS / 2)
+        step("halfway: is it healthy? (exit code 0 healthy, 1 degraded, 2 unhealthy)")
+        pgotel_cli("health", "--dsn", server.dsn, state_dir=state_dir)
         failed = [w.args for w in workers if w.wait(timeout=SECONDS + 60) != 0]
         if failed:
             sys.exit(f"a worker failed: {failed}")

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pgotel
+
+# Nothing a test starts (subprocesses under opentelemetry-instrument included) may write
+# snapshots into the user's real state dir.
+os.environ["PGOTEL_STATE_DIR"] = tempfile.mkdtemp(prefix="pgotel-test-state-")
 
 pytest_plugins = ["tests.fix_db"]
 

@@ -94,6 +94,10 @@ class Settings:
     #: A pool checkout that waits at least this long becomes an event on the current span.
     pool_wait_event_ms: float
 
+    def described(self) -> list[tuple[str, str, object]]:
+        """(variable, field, value) for every setting, in the order they are read."""
+        return [(VARIABLES[name], name, getattr(self, name)) for name in VARIABLES]
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read and validate the settings from `env` (default: os.environ)."""
@@ -118,6 +122,22 @@ class Settings:
                 env, "PGOTEL_POOL_WAIT_EVENT_MS", _non_negative_float, lambda: 10.0
             ),
         )
+
+
+#: The variable each setting is read from.
+VARIABLES = {
+    "state_dir": "PGOTEL_STATE_DIR",
+    "snapshot_interval_s": "PGOTEL_SNAPSHOT_INTERVAL",
+    "snapshot_retention_s": "PGOTEL_SNAPSHOT_RETENTION",
+    "local_exporter": "PGOTEL_LOCAL_EXPORTER",
+    "max_keys": "PGOTEL_MAX_KEYS",
+    "slow_query_ms": "PGOTEL_SLOW_QUERY_MS",
+    "capture_parameters": "PGOTEL_CAPTURE_PARAMETERS",
+    "database_semconv_dup": "OTEL_SEMCONV_STABILITY_OPT_IN",
+    "service_name": "OTEL_SERVICE_NAME",
+    "sqlcommenter": "PGOTEL_SQLCOMMENTER",
+    "pool_wait_event_ms": "PGOTEL_POOL_WAIT_EVENT_MS",
+}
 
 
 def _read(

@@ -8,6 +8,7 @@ import click
 
 import pgotel
 from pgotel.cli.db import db
+from pgotel.cli.health import config, health
 from pgotel.errors import PgotelError
 
 
@@ -24,6 +25,8 @@ def cli() -> None:
 
 
 cli.add_command(db)
+cli.add_command(health)
+cli.add_command(config)
 
 
 def main() -> None:

@@ -1,0 +1,181 @@
+"""Is it healthy? One model for `pgotel health` and for apps that ask themselves.
+
+Each component gets a status with the reasons behind it; the overall status
+is the worst of them. The CLI maps it to an exit code (0 healthy, 1 degraded,
+2 unhealthy), so `pgotel health` serves as a Kubernetes exec probe.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from pgotel.state import StateView, read_state
+
+#: SQLSTATE classes that mean the database could not be reached or went away.
+CONNECTION_CLASSES = ("08", "57")
+NS_PER_S = 1_000_000_000
+
+
+class Status(IntEnum):
+    """Ordered from best to worst; the value is the CLI's exit code."""
+
+    HEALTHY = 0
+    DEGRADED = 1
+    UNHEALTHY = 2
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a figure turns a component degraded (configurable on the command line)."""
+
+    #: A process whose last snapshot is older than this many seconds is stale.
+    stale_after_s: float = 15.0
+    #: The share of failed calls over the last 5 minutes that makes the database degraded.
+    error_ratio: float = 0.05
+    #: A live probe slower than this (milliseconds) makes the database degraded.
+    probe_ms: float = 500.0
+
+
+@dataclass
+class Component:
+    name: str
+    status: Status = Status.HEALTHY
+    reasons: list[str] = field(default_factory=list)
+
+    def worse(self, status: Status, reason: str) -> None:
+        self.status = max(self.status, status)
+        self.reasons.append(reason)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"component": self.name, "status": str(self.status), "reasons": self.reasons}
+
+
+@dataclass
+class Health:
+    components: list[Component]
+
+    @property
+    def status(self) -> Status:
+        return max((c.status for c in self.components), default=Status.HEALTHY)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": str(self.status), "components": [c.as_dict() for c in self.components]}
+
+
+def check(
+    state_dir: Path,
+    *,
+    dsn: str | None = None,
+    thresholds: Thresholds | None = None,
+    now_ns: int | None = None,
+) -> Health:
+    """The health of the processes writing to `state_dir` (and of the database, given `dsn`)."""
+    limits = thresholds or Thresholds()
+    now = time.time_ns() if now_ns is None else now_ns
+    view = read_state(state_dir, now_ns=now)
+    components = [
+        _exporter(view, limits, now),
+        _engine(view),
+        _database(view, limits, dsn),
+        _pools(view),
+    ]
+    return Health(components)
+
+
+def _exporter(view: StateView, limits: Thresholds, now: int) -> Component:
+    c = Component("exporter")
+    processes = view.report.processes
+    if not processes:
+        c.worse(Status.UNHEALTHY, f"no snapshots in {view.state_dir}")
+        return c
+    stale_ns = int(limits.stale_after_s * NS_PER_S)
+    fresh = [p for p in processes if now - p["written_ns"] <= stale_ns]
+    if not fresh:
+        newest = max(p["written_ns"] for p in processes)
+        c.worse(Status.UNHEALTHY, f"no process wrote in {(now - newest) / NS_PER_S:.0f}s")
+    elif len(fresh) < len(processes):
+        c.reasons.append(f"{len(processes) - len(fresh)} stopped process(es) kept for retention")
+    for path, reason in view.unreadable:
+        c.worse(Status.DEGRADED, f"unreadable snapshot {path.name}: {reason}")
+    if c.status is Status.HEALTHY:
+        c.reasons.insert(0, f"{len(fresh)} live process(es)")
+    return c
+
+
+def _engine(view: StateView) -> Component:
+    c = Component("engine")
+    counters = view.report.counters
+    if counters["internal_errors"]:
+        c.worse(
+            Status.DEGRADED, f"{counters['internal_errors']:,} internal errors (see the app's log)"
+        )
+    if counters["overflowed"]:
+        c.worse(
+            Status.DEGRADED, f"key cap reached: {counters['overflowed']:,} calls went to overflow"
+        )
+    if counters["rejected"]:
+        c.worse(Status.DEGRADED, f"{counters['rejected']:,} durations rejected")
+    if c.status is Status.HEALTHY:
+        c.reasons.append(f"{counters['recorded']:,} calls recorded")
+    return c
+
+
+def _database(view: StateView, limits: Thresholds, dsn: str | None) -> Component:
+    c = Component("database")
+    rows = view.report.rows("query", 5)
+    calls = sum(r["calls"] for r in rows)
+    failed = sum(r["errors"] for r in rows)
+    lost = sum(n for r in rows for code, n in r["error_codes"] if code[:2] in CONNECTION_CLASSES)
+    if calls:
+        ratio = failed / calls
+        text = f"{failed:,} of {calls:,} calls failed in the last 5 minutes ({ratio:.1%})"
+        if ratio > limits.error_ratio:
+            c.worse(Status.DEGRADED, text)
+        else:
+            c.reasons.append(text)
+    if lost:
+        c.worse(Status.DEGRADED, f"{lost:,} calls lost their connection in the last 5 minutes")
+    if dsn is not None:
+        _probe(c, dsn, limits)
+    return c
+
+
+def _probe(c: Component, dsn: str, limits: Thresholds) -> None:
+    """A live `SELECT 1`, with a timeout: round-trip time and server version."""
+    import psycopg
+
+    started = time.perf_counter()
+    try:
+        with psycopg.connect(dsn, connect_timeout=5, autocommit=True) as conn:
+            conn.execute("SET statement_timeout = '5s'")
+            conn.execute("SELECT 1").fetchone()
+            version = conn.info.parameter_status("server_version") or "?"
+    except psycopg.Error as exc:
+        c.worse(Status.UNHEALTHY, f"probe failed: {str(exc).strip().splitlines()[0]}")
+        return
+    ms = (time.perf_counter() - started) * 1000
+    text = f"probe: PostgreSQL {version}, connect + SELECT 1 in {ms:.1f}ms"
+    if ms > limits.probe_ms:
+        c.worse(Status.DEGRADED, text)
+    else:
+        c.reasons.append(text)
+
+
+def _pools(view: StateView) -> Component:
+    c = Component("pool")
+    for row in view.report.rows("pool", 5):
+        if row["errors"]:
+            c.worse(
+                Status.DEGRADED,
+                f"pool {row['text']}: {row['errors']:,} checkout timeouts in the last 5 minutes",
+            )
+        else:
+            c.reasons.append(f"pool {row['text']}: {row['calls']:,} checkouts, no timeouts")
+    return c
