@@ -36,9 +36,9 @@ def configure(*, instrument: bool = True, auto_instrumentation_version: str | No
 
     Reads every OTEL_* setting the SDK knows (exporters, sampler, resource) and
     every PGOTEL_* one; a bad value raises `pgotel.errors.ConfigError` here, at
-    start-up, naming the variable. With `instrument`, the psycopg and
-    psycopg_pool instrumentations are turned on too (the launcher does that
-    itself, through their entry points).
+    start-up, naming the variable. With `instrument`, the psycopg, psycopg_pool
+    and graphql-core instrumentations are turned on too, for the libraries that
+    are installed (the launcher does that itself, through their entry points).
     """
     global _configured
     with _lock:
@@ -102,6 +102,7 @@ def _instrument_installed_libraries() -> None:
     for module, name in (
         ("pgotel.instrumentation.psycopg", "PsycopgInstrumentor"),
         ("pgotel.instrumentation.psycopg_pool", "PsycopgPoolInstrumentor"),
+        ("pgotel.instrumentation.graphql", "GraphQLInstrumentor"),
     ):
         try:
             instrumentor = getattr(__import__(module, fromlist=[name]), name)()

@@ -8,6 +8,7 @@ import click
 
 import pgotel
 from pgotel.cli.db import db
+from pgotel.cli.graphql import graphql
 from pgotel.cli.health import config, health
 from pgotel.errors import PgotelError
 
@@ -25,6 +26,7 @@ def cli() -> None:
 
 
 cli.add_command(db)
+cli.add_command(graphql)
 cli.add_command(health)
 cli.add_command(config)
 

@@ -1,0 +1,197 @@
+"""graphql-core instrumentation with strawberry, ariadne, graphene and plain graphql-core."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pytest
+import strawberry
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
+
+from pgotel import Engine, merge_snapshots
+from pgotel.config import Settings
+from pgotel.instrumentation.graphql import GraphQLInstrumentor
+from pgotel.instrumentation.psycopg import PsycopgInstrumentor
+
+
+@dataclass
+class Traced:
+    exporter: InMemorySpanExporter
+    engine: Engine
+
+    def spans(self) -> list[ReadableSpan]:
+        return list(self.exporter.get_finished_spans())
+
+    def ops(self) -> dict[str, dict[str, Any]]:
+        return {r["text"]: r for r in merge_snapshots([self.engine.snapshot()]).rows("graphql")}
+
+
+@pytest.fixture
+def traced() -> Iterator[Traced]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    engine = Engine()
+    GraphQLInstrumentor().instrument(tracer_provider=provider, engine=engine)
+    PsycopgInstrumentor().instrument(
+        tracer_provider=provider, engine=engine, settings=Settings.from_env({})
+    )
+    yield Traced(exporter, engine)
+    PsycopgInstrumentor().uninstrument()
+    GraphQLInstrumentor().uninstrument()
+
+
+@strawberry.type
+class Book:
+    id: int
+    title: str
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def books(self, info: strawberry.Info) -> list[Book]:
+        with psycopg.connect(info.context["dsn"]) as conn:
+            rows = conn.execute("SELECT g, 'book ' || g FROM generate_series(1, 3) g").fetchall()
+        return [Book(id=i, title=t) for i, t in rows]
+
+    @strawberry.field
+    async def count(self, info: strawberry.Info) -> int:
+        async with await psycopg.AsyncConnection.connect(info.context["dsn"]) as conn:
+            cur = await conn.execute("SELECT count(*) FROM generate_series(1, %s)", (5,))
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    @strawberry.field
+    def broken(self) -> int:
+        raise ValueError("the resolver failed")
+
+
+SCHEMA = strawberry.Schema(query=Query)
+
+
+def test_strawberry_sync_operation_span_with_database_children(dsn: str, traced: Traced) -> None:
+    result = SCHEMA.execute_sync("query Books { books { id title } }", context_value={"dsn": dsn})
+    assert result.errors is None
+    assert [b["title"] for b in result.data["books"]] == ["book 1", "book 2", "book 3"]
+    by_name = {s.name: s for s in traced.spans()}
+    op = by_name["query Books"]
+    assert op.attributes == {"graphql.operation.type": "query", "graphql.operation.name": "Books"}
+    select = by_name["SELECT"]
+    assert select.parent is not None and select.parent.span_id == op.context.span_id
+    assert traced.ops()["query Books"]["calls"] == 1
+
+
+def test_strawberry_async_resolvers_nest_too(dsn: str, traced: Traced) -> None:
+    result = asyncio.run(SCHEMA.execute("query { count }", context_value={"dsn": dsn}))
+    assert result.errors is None and result.data == {"count": 5}
+    by_name = {s.name: s for s in traced.spans()}
+    op = by_name["query"]
+    select = by_name["SELECT"]
+    assert select.parent is not None and select.parent.span_id == op.context.span_id
+    assert traced.ops()["query (anonymous)"]["calls"] == 1
+
+
+def test_resolver_errors_mark_the_operation(dsn: str, traced: Traced) -> None:
+    result = SCHEMA.execute_sync("query Bad { broken }", context_value={"dsn": dsn})
+    assert result.errors and "the resolver failed" in str(result.errors[0])
+    (op,) = [s for s in traced.spans() if s.name == "query Bad"]
+    assert op.status.status_code is StatusCode.ERROR
+    (event,) = op.events
+    assert event.name == "graphql.error"
+    assert event.attributes is not None
+    assert event.attributes["error.type"] == "ValueError"
+    assert event.attributes["graphql.error.path"] == "broken"
+    assert "the resolver failed" not in str(event.attributes)  # messages can quote user input
+    row = traced.ops()["query Bad"]
+    assert (row["calls"], row["errors"], row["error_codes"]) == (1, 1, [("ValueError", 1)])
+
+
+def test_ariadne(traced: Traced) -> None:
+    from ariadne import QueryType, graphql_sync, make_executable_schema
+
+    query = QueryType()
+    query.set_field("hello", lambda *_: "world")
+    schema = make_executable_schema("type Query { hello: String! }", query)
+    ok, result = graphql_sync(schema, {"query": "query Hi { hello }"})
+    assert ok and result == {"data": {"hello": "world"}}
+    assert traced.ops()["query Hi"]["calls"] == 1
+
+
+def test_graphene(traced: Traced) -> None:
+    import graphene
+
+    class Query(graphene.ObjectType):
+        hello = graphene.String()
+
+        def resolve_hello(self, info: Any) -> str:
+            return "world"
+
+    class Mutation(graphene.ObjectType):
+        touch = graphene.Int()
+
+        def resolve_touch(self, info: Any) -> int:
+            return 1
+
+    schema = graphene.Schema(query=Query, mutation=Mutation)
+    assert schema.execute("{ hello }").data == {"hello": "world"}
+    assert schema.execute("mutation Touch { touch }").data == {"touch": 1}
+    ops = traced.ops()
+    assert ops["query (anonymous)"]["calls"] == 1
+    assert ops["mutation Touch"]["operation"] == "mutation"
+
+
+def test_plain_graphql_core_and_a_top_level_error(traced: Traced) -> None:
+    from graphql import build_schema, graphql_sync
+
+    schema = build_schema("type Query { must: Int! }")
+    result = graphql_sync(schema, "query Must { must }", root_value={"must": None})
+    assert result.data is None and result.errors
+    row = traced.ops()["query Must"]
+    assert (row["calls"], row["errors"]) == (1, 1)
+
+
+def test_uninstrument_restores_graphql_core() -> None:
+    from graphql.execution.execute import ExecutionContext
+
+    before = vars(ExecutionContext)["execute_operation"]
+    GraphQLInstrumentor().instrument(engine=Engine())
+    assert vars(ExecutionContext)["execute_operation"] is not before
+    GraphQLInstrumentor().uninstrument()
+    assert vars(ExecutionContext)["execute_operation"] is before
+
+
+def test_pgotel_graphql_ops(tmp_path: Any) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from pgotel.cli import cli
+    from pgotel.exporters.local import LocalExporter
+
+    engine = Engine()
+    for _ in range(3):
+        engine.record_named("graphql", "query Books", "query", 2_000_000)
+    engine.record_named("graphql", "mutation AddReview", "mutation", 9_000_000, "BAD_USER_INPUT")
+    LocalExporter(engine, tmp_path, 3600, 3600).write_now()
+    result = CliRunner().invoke(
+        cli, ["graphql", "ops", "--state-dir", str(tmp_path), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    # By total time: one 9 ms mutation outweighs three 2 ms queries.
+    assert [(r["text"], r["calls"], r["errors"]) for r in rows] == [
+        ("mutation AddReview", 1, 1),
+        ("query Books", 3, 0),
+    ]
+    table = CliRunner().invoke(cli, ["graphql", "ops", "--state-dir", str(tmp_path)]).stdout
+    assert table.splitlines()[0].split() == [
+        "OPERATION", "CALLS", "ERR", "TOTAL", "P50", "P95", "P99", "MAX",
+    ]  # fmt: skip
