@@ -474,3 +474,52 @@ def test_a_server_restart_mid_run_is_counted_and_the_app_recovers(traced: Traced
     expected = lost.value.sqlstate or type(lost.value).__name__
     assert codes == {expected: 1}
     assert traced.rows()["SELECT $1"]["calls"] == 3
+
+
+def test_instrument_connection_covers_one_connection_only(dsn: str) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    engine = Engine()
+    with psycopg.connect(dsn) as mine, psycopg.connect(dsn) as other:
+        factory = mine.cursor_factory
+        PsycopgInstrumentor.instrument_connection(
+            mine, tracer_provider=provider, engine=engine, settings_=Settings.from_env({})
+        )
+        assert issubclass(mine.cursor_factory, factory)
+        assert mine.execute("SELECT %s::int", (1,)).fetchone() == (1,)
+        mine.cursor().executemany("SELECT %s::int", [(1,), (2,)])
+        other.execute("SELECT %s::int", (2,))
+        PsycopgInstrumentor.uninstrument_connection(mine)
+        assert mine.cursor_factory is factory
+        mine.execute("SELECT %s::int", (3,))
+    rows = {r["text"]: r for r in merge_snapshots([engine.snapshot()]).rows()}
+    assert rows["SELECT $1::int"]["calls"] == 2  # execute + executemany, on `mine` only
+    assert [s.name for s in exporter.get_finished_spans()] == ["SELECT", "SELECT"]
+
+
+def test_instrument_connection_async(dsn: str) -> None:
+    engine = Engine()
+
+    async def main() -> None:
+        async with await psycopg.AsyncConnection.connect(dsn) as conn:
+            PsycopgInstrumentor.instrument_connection(
+                conn, engine=engine, settings_=Settings.from_env({})
+            )
+            cur = await conn.execute("SELECT %s::int + 1", (1,))
+            assert await cur.fetchone() == (2,)
+
+    asyncio.run(main())
+    rows = {r["text"]: r for r in merge_snapshots([engine.snapshot()]).rows()}
+    assert rows["SELECT $1::int + $2"]["calls"] == 1
+
+
+def test_instrument_connection_adds_nothing_when_psycopg_is_instrumented(
+    dsn: str, traced: Traced
+) -> None:
+    with psycopg.connect(dsn) as conn:
+        factory = conn.cursor_factory
+        PsycopgInstrumentor.instrument_connection(conn, engine=traced.engine)
+        assert conn.cursor_factory is factory
+        conn.execute("SELECT %s::int", (1,))
+    assert len([s for s in traced.spans() if s.name == "SELECT"]) == 1

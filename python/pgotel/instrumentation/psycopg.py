@@ -267,6 +267,15 @@ def _inside_contrib_span() -> bool:
     return scope is not None and scope.name == CONTRIB_SCOPE
 
 
+def _method(cls: type, name: str) -> Callable[..., Any]:
+    """The function `name` resolves to on `cls` (from whichever class defines it)."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            func: Callable[..., Any] = vars(klass)[name]
+            return func
+    raise AttributeError(name)
+
+
 def _query_text(query: Any, conn: Any) -> str | bytes:
     if isinstance(query, (str, bytes)):
         return query
@@ -581,3 +590,44 @@ class PsycopgInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         for owner, name, original in reversed(PsycopgInstrumentor._originals):
             setattr(owner, name, original)
         PsycopgInstrumentor._originals = []
+
+    @staticmethod
+    def instrument_connection(
+        conn: Any,
+        tracer_provider: Any = None,
+        engine: Engine | None = None,
+        settings_: Settings | None = None,
+    ) -> Any:
+        """Instrument one connection, whatever the global state: its statements get spans and
+        engine records. Its `cursor_factory` becomes a subclass of the one it had (the only
+        visible change); `uninstrument_connection` puts the original back. Returns `conn`."""
+        from pgotel import __version__
+
+        if PsycopgInstrumentor._originals:
+            return conn  # psycopg is instrumented as a whole: this connection is covered already
+        if getattr(conn.cursor_factory, "_pgotel_original", None) is not None:
+            return conn  # already instrumented
+        tracer = trace.get_tracer(SCOPE, __version__, tracer_provider)
+        hooks = _Hooks(tracer, engine or runtime.engine(), settings_ or settings())
+        base = conn.cursor_factory
+        is_async = hasattr(base, "__aiter__")
+        wrap_one, wrap_many = (
+            (_wrap_execute_async, _wrap_executemany_async)
+            if is_async
+            else (_wrap_execute, _wrap_executemany)
+        )
+        namespace = {
+            "execute": wrap_one(_method(base, "execute"), hooks),
+            "executemany": wrap_many(_method(base, "executemany"), hooks),
+            "_pgotel_original": base,
+        }
+        conn.cursor_factory = type(base.__name__, (base,), namespace)
+        return conn
+
+    @staticmethod
+    def uninstrument_connection(conn: Any) -> Any:
+        """Give `conn` back the cursor factory it had before `instrument_connection`."""
+        original = getattr(conn.cursor_factory, "_pgotel_original", None)
+        if original is not None:
+            conn.cursor_factory = original
+        return conn
