@@ -32,14 +32,18 @@ pub enum KeyKind {
     Cache = 2,
     /// A connection pool: one call per checkout, its duration the wait, its errors the timeouts.
     Pool = 3,
+    /// One query repeated within one GraphQL operation (N+1): one call per operation where it
+    /// happened, `rows` the repeats, the duration the time they took together.
+    NPlusOne = 4,
 }
 
 impl KeyKind {
-    pub const ALL: [KeyKind; 4] = [
+    pub const ALL: [KeyKind; 5] = [
         KeyKind::Query,
         KeyKind::GraphqlOperation,
         KeyKind::Cache,
         KeyKind::Pool,
+        KeyKind::NPlusOne,
     ];
 
     pub fn from_u8(v: u8) -> Option<KeyKind> {
@@ -52,6 +56,7 @@ impl KeyKind {
             KeyKind::GraphqlOperation => "graphql",
             KeyKind::Cache => "cache",
             KeyKind::Pool => "pool",
+            KeyKind::NPlusOne => "n_plus_one",
         }
     }
 }
@@ -373,6 +378,23 @@ impl Engine {
             (
                 fp.normalized.clone(),
                 fp.operation.clone(),
+                fp.summary.clone(),
+            )
+        });
+    }
+
+    /// Record a query repeated `call.rows` times within the GraphQL operation `operation`.
+    pub fn record_n_plus_one(&mut self, operation: &str, fp: &Fingerprint, call: &Call) {
+        let operation = cap(operation);
+        let id = named_id(KeyKind::NPlusOne, operation) ^ fp.id.rotate_left(17);
+        let key = Key {
+            kind: KeyKind::NPlusOne,
+            id: id.min(OVERFLOW_ID - 1),
+        };
+        self.record(key, call, || {
+            (
+                fp.normalized.clone(),
+                operation.to_string(),
                 fp.summary.clone(),
             )
         });

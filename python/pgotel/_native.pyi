@@ -79,6 +79,15 @@ class Engine:
         trace_id: int = 0,
         span_id: int = 0,
     ) -> None: ...
+    def record_n_plus_one(
+        self,
+        operation: str,
+        fingerprint: Fingerprint,
+        repeats: int,
+        duration_ns: int,
+        trace_id: int = 0,
+        span_id: int = 0,
+    ) -> None: ...
     def record_named(
         self,
         kind: str,

@@ -53,6 +53,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _at_least_two(text: str) -> int:
+    value = int(text)
+    if value < 2:
+        raise ValueError("must be an integer >= 2")
+    return value
+
+
 def _bool(text: str) -> bool:
     lowered = text.lower()
     if lowered in TRUE:
@@ -93,6 +100,8 @@ class Settings:
     sqlcommenter: str
     #: A pool checkout that waits at least this long becomes an event on the current span.
     pool_wait_event_ms: float
+    #: One query run this many times within one GraphQL operation is an N+1 pattern.
+    n_plus_one_threshold: int
 
     def described(self) -> list[tuple[str, str, object]]:
         """(variable, field, value) for every setting, in the order they are read."""
@@ -121,6 +130,9 @@ class Settings:
             pool_wait_event_ms=_read(
                 env, "PGOTEL_POOL_WAIT_EVENT_MS", _non_negative_float, lambda: 10.0
             ),
+            n_plus_one_threshold=_read(
+                env, "PGOTEL_N_PLUS_ONE_THRESHOLD", _at_least_two, lambda: 5
+            ),
         )
 
 
@@ -137,6 +149,7 @@ VARIABLES = {
     "service_name": "OTEL_SERVICE_NAME",
     "sqlcommenter": "PGOTEL_SQLCOMMENTER",
     "pool_wait_event_ms": "PGOTEL_POOL_WAIT_EVENT_MS",
+    "n_plus_one_threshold": "PGOTEL_N_PLUS_ONE_THRESHOLD",
 }
 
 

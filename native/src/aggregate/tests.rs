@@ -198,3 +198,32 @@ fn slots_grow_with_active_minutes_and_survive_a_clock_step_back() {
     assert_eq!(stats.slots.iter().map(|s| s.calls).sum::<u64>(), 4);
     assert_eq!(stats.calls, 7);
 }
+
+#[test]
+fn n_plus_one_is_keyed_by_operation_and_query() {
+    let mut e = engine();
+    let fp = crate::fingerprint::fingerprint(b"SELECT * FROM books WHERE author_id = 1");
+    let other = crate::fingerprint::fingerprint(b"SELECT * FROM reviews WHERE book_id = 1");
+    let repeats = |n: i64| Call {
+        duration_ns: n * 1000,
+        rows: n,
+        ..call(0, T0)
+    };
+    e.record_n_plus_one("query Authors", &fp, &repeats(10));
+    e.record_n_plus_one("query Authors", &fp, &repeats(30));
+    e.record_n_plus_one("query Feed", &fp, &repeats(7));
+    e.record_n_plus_one("query Authors", &other, &repeats(5));
+    let found: Vec<&KeyStats> = e
+        .keys
+        .iter()
+        .filter(|(k, _)| k.kind == KeyKind::NPlusOne)
+        .map(|(_, s)| s)
+        .collect();
+    assert_eq!(found.len(), 3);
+    let authors = found
+        .iter()
+        .find(|s| s.operation == "query Authors" && s.text.contains("books"))
+        .unwrap();
+    assert_eq!((authors.calls, authors.rows), (2, 40));
+    assert_eq!(authors.text, "SELECT * FROM books WHERE author_id = $1");
+}

@@ -157,7 +157,7 @@ fn kind_from_name(kind: &str) -> PyResult<KeyKind> {
         .find(|k| k.name() == kind)
         .ok_or_else(|| {
             PyTypeError::new_err(format!(
-                "unknown key kind {kind:?}: use query, graphql, cache or pool"
+                "unknown key kind {kind:?}: use query, graphql, cache, pool or n_plus_one"
             ))
         })
 }
@@ -252,6 +252,30 @@ impl PyEngine {
         };
         let fp = &fingerprint.get().inner;
         self.guarded((), |e| e.record_fingerprint(fp, &call));
+    }
+
+    /// Record a query repeated `repeats` times (taking `duration_ns` together) within one
+    /// GraphQL operation: an N+1 pattern.
+    #[pyo3(signature = (operation, fingerprint, repeats, duration_ns, trace_id=0, span_id=0))]
+    fn record_n_plus_one(
+        &self,
+        operation: &str,
+        fingerprint: &Bound<'_, PyFingerprint>,
+        repeats: i64,
+        duration_ns: i64,
+        trace_id: u128,
+        span_id: u64,
+    ) {
+        let call = Call {
+            duration_ns,
+            error: None,
+            rows: repeats,
+            trace_id,
+            span_id,
+            now_ns: current_ns(),
+        };
+        let fp = &fingerprint.get().inner;
+        self.guarded((), |e| e.record_n_plus_one(operation, fp, &call));
     }
 
     /// Record one call of a named key: kind is "graphql" (an operation), "cache" or "pool". Returns the key id.

@@ -40,3 +40,34 @@ def ops(source: Source, out: Output, sort: str) -> None:
         Column("MAX", "max_ns", duration),
     ]
     click.echo(render(rows[: out.limit], columns, out.fmt, out.wide))
+
+
+@graphql.command("n-plus-one")
+@source_options
+@output_options
+def n_plus_one(source: Source, out: Output) -> None:
+    """Queries repeated within one operation (N+1), most repeats first, with a trace to look at."""
+    report = source.load().report
+    rows = report.rows("n_plus_one", source.window_minutes)
+    traces: dict[str, str] = {}
+    for sample in report.samples("n_plus_one", True, source.window_start_ns, 10_000):
+        if sample["trace_id"]:
+            traces.setdefault(sample["id"], sample["trace_id"])
+    for row in rows:
+        row["repeats_per_operation"] = round(row["rows"] / row["calls"], 1) if row["calls"] else 0
+        row["trace_id"] = traces.get(row["id"])
+    rows.sort(key=lambda r: r["rows"], reverse=True)
+    columns = [
+        Column("OPERATION", "operation", right=False),
+        Column(
+            "TIMES",
+            "calls",
+            count,
+        ),
+        Column("REPEATS", "rows", count),
+        Column("PER OP", "repeats_per_operation"),
+        Column("TIME", "total_ns", duration),
+        Column("TRACE ID", "trace_id", lambda t: t or "-", right=False),
+        Column("QUERY", "text", right=False, flexible=True),
+    ]
+    click.echo(render(rows[: out.limit], columns, out.fmt, out.wide))

@@ -10,9 +10,10 @@ not, with its first error's code.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -24,7 +25,9 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from pgotel import runtime
 from pgotel._native import Engine
+from pgotel.config import settings
 from pgotel.faults import is_fatal, report_fault
+from pgotel.instrumentation.operation import OperationTally, current_operation
 
 SCOPE = "pgotel.instrumentation.graphql"
 _INSTRUMENTS = ("graphql-core >= 3.2",)
@@ -39,14 +42,16 @@ class _Operation:
     name: str
     kind: str
     started_ns: int
+    tally: OperationTally
 
 
 class _Hooks:
     """Around each operation. Never raises into the app."""
 
-    def __init__(self, tracer: trace.Tracer, engine: Engine) -> None:
+    def __init__(self, tracer: trace.Tracer, engine: Engine, n_plus_one_threshold: int) -> None:
         self.tracer = tracer
         self.engine = engine
+        self.n_plus_one_threshold = n_plus_one_threshold
 
     def start(self, operation: Any) -> _Operation | None:
         try:
@@ -58,7 +63,7 @@ class _Hooks:
             span_name = f"{kind} {name}" if name else kind
             span = self.tracer.start_span(span_name, kind=SpanKind.INTERNAL, attributes=attributes)
             key = f"{kind} {name or '(anonymous)'}"
-            return _Operation(span, key, kind, time.perf_counter_ns())
+            return _Operation(span, key, kind, time.perf_counter_ns(), OperationTally(key))
         except BaseException as exc:
             if is_fatal(exc):
                 raise
@@ -77,6 +82,10 @@ class _Hooks:
             ctx = op.span.get_span_context()
             ids = (ctx.trace_id, ctx.span_id) if ctx.trace_flags & 0x01 else (0, 0)
             self.engine.record_named("graphql", op.name, op.kind, duration, code, -1, *ids)
+            for repeat in op.tally.at_least(self.n_plus_one_threshold):
+                self.engine.record_n_plus_one(
+                    op.name, repeat.fingerprint, repeat.count, repeat.total_ns, *ids
+                )
             if op.span.is_recording() and errors:
                 for error in errors[:MAX_ERROR_EVENTS]:
                     op.span.add_event("graphql.error", _error_event(error))
@@ -126,6 +135,16 @@ def _current(span: Span) -> Any:
     )
 
 
+@contextlib.contextmanager
+def _tallied(op: _Operation) -> Iterator[None]:
+    """While the operation runs, database hooks count its queries into its tally."""
+    token = current_operation.set(op.tally)
+    try:
+        yield
+    finally:
+        current_operation.reset(token)
+
+
 def _wrap_execute_operation(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
     @functools.wraps(original)
     def execute_operation(self: Any, operation: Any, *args: Any, **kwargs: Any) -> Any:
@@ -133,7 +152,7 @@ def _wrap_execute_operation(original: Callable[..., Any], hooks: _Hooks) -> Call
         if op is None:
             return original(self, operation, *args, **kwargs)
         try:
-            with _current(op.span):
+            with _current(op.span), _tallied(op):
                 result = original(self, operation, *args, **kwargs)
         except BaseException as exc:
             hooks.finish(op, self, exc)
@@ -145,7 +164,7 @@ def _wrap_execute_operation(original: Callable[..., Any], hooks: _Hooks) -> Call
         async def finish_when_done() -> Any:
             # Async resolvers run when this is awaited: their spans nest under the operation.
             try:
-                with _current(op.span):
+                with _current(op.span), _tallied(op):
                     data = await result
             except BaseException as exc:
                 hooks.finish(op, self, exc)
@@ -176,7 +195,10 @@ class GraphQLInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         from pgotel import __version__
 
         tracer = trace.get_tracer(SCOPE, __version__, kwargs.get("tracer_provider"))
-        hooks = _Hooks(tracer, kwargs.get("engine") or runtime.engine())
+        config = kwargs.get("settings") or settings()
+        hooks = _Hooks(
+            tracer, kwargs.get("engine") or runtime.engine(), config.n_plus_one_threshold
+        )
         original = vars(ExecutionContext)["execute_operation"]
         ExecutionContext.execute_operation = _wrap_execute_operation(original, hooks)  # type: ignore[method-assign]
         GraphQLInstrumentor._originals = [(ExecutionContext, "execute_operation", original)]

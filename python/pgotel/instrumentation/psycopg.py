@@ -33,6 +33,7 @@ from pgotel._native import Engine, Fingerprint, fingerprint
 from pgotel.config import Settings, settings
 from pgotel.faults import is_fatal, report_fault
 from pgotel.instrumentation import sqlcomment
+from pgotel.instrumentation.operation import current_operation
 
 #: The instrumentation scope of pgotel's psycopg spans. The aggregating
 #: processor skips scopes starting with "pgotel": these calls are recorded here.
@@ -109,6 +110,9 @@ class _Hooks:
             span = call.span
             trace_id, span_id = _ids(span)
             self.engine.record_fingerprint(call.fp, duration, None, rows, trace_id, span_id)
+            tally = current_operation.get()
+            if tally is not None:
+                tally.add(call.fp, duration)
             if span.is_recording() and rows >= 0:
                 span.set_attribute("db.response.returned_rows", rows)
             span.end()
@@ -127,6 +131,9 @@ class _Hooks:
             span = call.span
             trace_id, span_id = _ids(span)
             self.engine.record_fingerprint(call.fp, duration, code, -1, trace_id, span_id)
+            tally = current_operation.get()
+            if tally is not None:
+                tally.add(call.fp, duration)
             if span.is_recording():
                 sqlstate = getattr(error, "sqlstate", None)
                 if sqlstate:
