@@ -122,6 +122,7 @@ def main() -> None:
             service.wait(timeout=30)
         step("what pgotel saw, merged across the workers")
         pgotel_cli("graphql", "ops", state_dir=state_dir)
+        pgotel_cli("graphql", "slow", "--limit", "3", state_dir=state_dir)
         pgotel_cli("graphql", "n-plus-one", state_dir=state_dir)
         pgotel_cli("db", "top", "--limit", "6", state_dir=state_dir)
         pgotel_cli("db", "slow", "--limit", "5", state_dir=state_dir)

@@ -193,7 +193,7 @@ def test_pgotel_graphql_ops(tmp_path: Any) -> None:
     ]
     table = CliRunner().invoke(cli, ["graphql", "ops", "--state-dir", str(tmp_path)]).stdout
     assert table.splitlines()[0].split() == [
-        "OPERATION", "CALLS", "ERR", "TOTAL", "P50", "P95", "P99", "MAX",
+        "OPERATION", "CALLS", "ERR", "Q/OP", "TOTAL", "P50", "P95", "P99", "MAX",
     ]  # fmt: skip
 
 
@@ -267,3 +267,33 @@ def test_pgotel_graphql_n_plus_one(dsn: str, traced: Traced, tmp_path: Any) -> N
     (row,) = json.loads(result.stdout)
     assert (row["operation"], row["rows"], row["repeats_per_operation"]) == ("query Shelf", 6, 6.0)
     assert row["trace_id"]
+
+
+def test_operations_count_their_queries_and_slow_lists_them(
+    dsn: str, traced: Traced, tmp_path: Any
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from pgotel.cli import cli
+    from pgotel.exporters.local import LocalExporter
+
+    LIBRARY.execute_sync("query Shelf { authors(count: 4) { books } }", context_value={"dsn": dsn})
+    LIBRARY.execute_sync("query Titles { titles(count: 3) }", context_value={"dsn": dsn})
+    LocalExporter(traced.engine, tmp_path, 3600, 3600).write_now()
+    ops = json.loads(
+        CliRunner()
+        .invoke(cli, ["graphql", "ops", "--state-dir", str(tmp_path), "--format", "json"])
+        .stdout
+    )
+    per_op = {r["text"]: r["queries_per_operation"] for r in ops}
+    assert per_op == {"query Shelf": 8.0, "query Titles": 2.0}  # each query + its COMMIT
+    slow = json.loads(
+        CliRunner()
+        .invoke(cli, ["graphql", "slow", "--state-dir", str(tmp_path), "--format", "json"])
+        .stdout
+    )
+    assert {s["text"] for s in slow} == {"query Shelf", "query Titles"}
+    assert slow[0]["duration_ns"] >= slow[1]["duration_ns"]
+    assert {s["text"]: s["queries"] for s in slow} == {"query Shelf": 8, "query Titles": 2}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pgotel.cli.options import Output, Source, output_options, source_options
-from pgotel.cli.render import Column, count, duration, render
+from pgotel.cli.render import Column, clock, count, duration, iso, render
 
 SORTS = {
     "total": "total_ns",
@@ -29,10 +29,14 @@ def ops(source: Source, out: Output, sort: str) -> None:
     """Operations by total time, with quantiles and error counts."""
     rows = source.load().report.rows("graphql", source.window_minutes)
     rows.sort(key=lambda r: r[SORTS[sort]] or 0, reverse=True)
+    for row in rows:
+        # An operation's "rows" are the database statements it ran (all time).
+        row["queries_per_operation"] = round(row["rows"] / row["calls"], 1) if row["calls"] else 0
     columns = [
         Column("OPERATION", "text", right=False, flexible=True),
         Column("CALLS", "calls", count),
         Column("ERR", "errors", count),
+        Column("Q/OP", "queries_per_operation"),
         Column("TOTAL", "total_ns", duration),
         Column("P50", "p50_ns", duration),
         Column("P95", "p95_ns", duration),
@@ -40,6 +44,27 @@ def ops(source: Source, out: Output, sort: str) -> None:
         Column("MAX", "max_ns", duration),
     ]
     click.echo(render(rows[: out.limit], columns, out.fmt, out.wide))
+
+
+@graphql.command()
+@source_options
+@output_options
+def slow(source: Source, out: Output) -> None:
+    """The slowest operations, slowest first, with their queries and the trace to look at."""
+    samples = source.load().report.samples("graphql", True, source.window_start_ns, out.limit)
+    for s in samples:
+        s["at"] = iso(s["at_ns"])
+        s["queries"] = s.pop("rows")
+    columns = [
+        Column("DURATION", "duration_ns", duration),
+        Column("TIME", "at_ns", clock),
+        Column("QUERIES", "queries", count),
+        Column("ERROR", "error", lambda e: e or "-", right=False),
+        Column("TRACE ID", "trace_id", lambda t: t or "-", right=False),
+        Column("PID", "pid"),
+        Column("OPERATION", "text", right=False, flexible=True),
+    ]
+    click.echo(render(samples, columns, out.fmt, out.wide))
 
 
 @graphql.command("n-plus-one")

@@ -81,7 +81,9 @@ class _Hooks:
             code = _error_code(errors[0]) if errors else None
             ctx = op.span.get_span_context()
             ids = (ctx.trace_id, ctx.span_id) if ctx.trace_flags & 0x01 else (0, 0)
-            self.engine.record_named("graphql", op.name, op.kind, duration, code, -1, *ids)
+            # For an operation, "rows" is how many database statements it ran.
+            queries = op.tally.queries
+            self.engine.record_named("graphql", op.name, op.kind, duration, code, queries, *ids)
             for repeat in op.tally.at_least(self.n_plus_one_threshold):
                 self.engine.record_n_plus_one(
                     op.name, repeat.fingerprint, repeat.count, repeat.total_ns, *ids

@@ -35,10 +35,14 @@ class Repeat:
 class OperationTally:
     name: str
     repeats: dict[int, Repeat] = field(default_factory=dict)
+    #: Every statement the operation ran (data or not), for the operation's record.
+    queries: int = 0
     # Async resolvers may finish queries on several threads' executors: add under a lock.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, fp: Fingerprint, duration_ns: int) -> None:
+        with self.lock:
+            self.queries += 1
         if fp.operation not in DATA_OPERATIONS:
             return
         with self.lock:
