@@ -172,3 +172,30 @@ def test_prune_removes_only_old_files_of_dead_processes(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [alive.name, fresh_dead.name, other.name]
     )
+
+
+def test_forks_during_snapshots_never_hang_the_child(tmp_path: Path) -> None:
+    # Found by review: a snapshot encoded with the GIL released could be under way at fork
+    # time, leaving the child an engine mutex held by a thread it does not have.
+    engine = Engine(max_keys=30_000)
+    for i in range(20_000):
+        engine.record_query(f"SELECT * FROM t{i}", 1000)
+    exporter = LocalExporter(engine, tmp_path, interval_s=0.001, retention_s=3600).start()
+    try:
+        for _ in range(20):
+            pid = os.fork()
+            if pid == 0:
+                os._exit(0 if engine.stats()["recorded"] == 0 else 3)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    assert os.waitstatus_to_exitcode(status) == 0
+                    break
+                time.sleep(0.01)
+            else:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                pytest.fail("a forked child hung")
+    finally:
+        exporter.shutdown()

@@ -100,6 +100,21 @@ fn pathological_inputs_finish() {
         "/*".repeat(1 << 19),
         format!("SELECT ARRAY[{}]", "ARRAY[".repeat(100_000)),
         format!("INSERT INTO t VALUES {}", "(1),".repeat(200_000)),
+        // Found by review: each `;` once scanned the rest, each table the targets so far.
+        format!("SELECT 1{}", ";".repeat(1 << 20)),
+        format!(
+            "SELECT * FROM {}",
+            (0..100_000)
+                .map(|i| format!("t{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        format!(
+            "SELECT * FROM a {}",
+            (0..100_000)
+                .map(|i| format!("JOIN t{i} ON true "))
+                .collect::<String>()
+        ),
     ];
     for sql in &cases {
         let fp = fingerprint(sql.as_bytes());

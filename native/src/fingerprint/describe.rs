@@ -322,9 +322,13 @@ fn tables_after(r: &Reader, i: usize, parts: &mut [Part]) {
     }
 }
 
+/// Tables kept per part: the summary holds 255 characters, and the check for duplicates
+/// stays cheap (a FROM list of 40,000 tables must not take quadratic time).
+const MAX_TARGETS: usize = 64;
+
 fn add_target(parts: &mut [Part], name: String) {
     if let Some(part) = parts.last_mut() {
-        if !part.targets.contains(&name) {
+        if part.targets.len() < MAX_TARGETS && !part.targets.contains(&name) {
             part.targets.push(name);
         }
     }

@@ -142,6 +142,8 @@ struct Normalizer<'a> {
     /// Depth of an open ORDER BY / GROUP BY list.
     positional_depth: Option<usize>,
     lossy: bool,
+    /// Index of the last token that is not a `;` (found once: asking at every `;` is quadratic).
+    last_statement_token: usize,
 }
 
 /// Normalize lexed SQL. Linear in the number of tokens (times the list nesting, capped).
@@ -156,6 +158,11 @@ pub fn normalize(src: &[u8], lexed: &Lexed) -> Normalized {
         lists: Vec::new(),
         positional_depth: None,
         lossy: false,
+        last_statement_token: lexed
+            .tokens
+            .iter()
+            .rposition(|t| t.kind != Kind::Semicolon)
+            .unwrap_or(0),
     };
     nz.run();
     Normalized {
@@ -305,10 +312,7 @@ impl Normalizer<'_> {
                 self.depth = 0;
                 self.positional_depth = None;
                 // Trailing (and empty) statements change nothing: `SELECT 1;` is `SELECT 1`.
-                let more = self.tokens[i + 1..]
-                    .iter()
-                    .any(|n| n.kind != Kind::Semicolon);
-                if more && !self.hashes.is_empty() {
+                if i < self.last_statement_token && !self.hashes.is_empty() {
                     self.emit_source(&t, t.kind as u64 + 1);
                 }
             }

@@ -327,16 +327,20 @@ impl PyEngine {
         lock(&self.engine).counters.internal_errors += 1;
     }
 
-    /// The whole state as a versioned snapshot (the GIL is released while encoding).
+    /// The whole state as a versioned snapshot.
+    ///
+    /// The GIL stays held while encoding: with it released, a fork in that window would leave
+    /// the child an engine mutex held by a thread it does not have, and hang its reset.
+    /// (App threads wait on the engine mutex with the GIL held anyway.)
     fn snapshot<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         let mut writer = lock(&self.writer).clone();
         writer.pid = std::process::id();
         writer.written_ns = current_ns();
-        let bytes = py.detach(|| {
+        let bytes = {
             let engine = lock(&self.engine);
             catch_unwind(AssertUnwindSafe(|| snapshot::encode(&engine, &writer)))
                 .unwrap_or_default()
-        });
+        };
         PyBytes::new(py, &bytes)
     }
 
