@@ -43,6 +43,16 @@ def test_snapshots_are_private_complete_and_named_by_process(tmp_path: Path) -> 
     assert [p.name for p in state.iterdir()] == [path.name]  # no temporary file left
 
 
+def test_a_shared_state_dir_of_ours_is_made_private(tmp_path: Path) -> None:
+    # Found by review: 0755 and 0775 directories were used as they were.
+    for mode in (0o755, 0o775):
+        path = tmp_path / f"mode-{mode:o}"
+        path.mkdir()
+        path.chmod(mode)
+        prepare_state_dir(path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700
+
+
 def test_unsafe_state_dirs_are_refused(tmp_path: Path) -> None:
     open_dir = tmp_path / "open"
     open_dir.mkdir()
@@ -199,3 +209,37 @@ def test_forks_during_snapshots_never_hang_the_child(tmp_path: Path) -> None:
                 pytest.fail("a forked child hung")
     finally:
         exporter.shutdown()
+
+
+REENTRY = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from pgotel import Engine
+    from pgotel.exporters.local import LocalExporter
+    engine = Engine(max_keys=60_000)
+    for i in range(50_000):
+        engine.record_query(f"SELECT * FROM t{i}", 1000)
+    exporter = LocalExporter(engine, Path(sys.argv[1]), 3600, 3600).start()
+    print("ready", flush=True)
+    while True:
+        exporter.write_now()  # the main thread writes; SIGTERM lands in the middle of one
+    """
+)
+
+
+def test_sigterm_during_a_write_on_the_main_thread_still_ends_the_process(tmp_path: Path) -> None:
+    # Found by review: the handler waited on the write lock its own thread held.
+    proc = subprocess.Popen(
+        [sys.executable, "-c", REENTRY, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        assert proc.wait(timeout=20) == -signal.SIGTERM
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+    assert len(_files(tmp_path)) == 1

@@ -440,7 +440,9 @@ def test_connect_commit_and_rollback_spans(dsn: str, books: str, traced: Traced)
     assert failed.status.status_code is StatusCode.ERROR
     assert (failed.attributes or {})["error.type"] == "OperationalError"
     rows = traced.rows()
-    assert rows["COMMIT"]["calls"] == 2  # the explicit one, and the one as the block ends
+    # The explicit commit only: after the rollback the connection is idle, and the commit
+    # as the block ends sends nothing, so nothing is recorded.
+    assert rows["COMMIT"]["calls"] == 1
     assert rows["ROLLBACK"]["calls"] == 1
 
 
@@ -523,3 +525,20 @@ def test_instrument_connection_adds_nothing_when_psycopg_is_instrumented(
         assert conn.cursor_factory is factory
         conn.execute("SELECT %s::int", (1,))
     assert len([s for s in traced.spans() if s.name == "SELECT"]) == 1
+
+
+def test_commits_that_send_nothing_are_not_recorded(dsn: str, traced: Traced) -> None:
+    # Found by review: idle and autocommit commits were counted though psycopg sent nothing.
+    from psycopg_pool import ConnectionPool
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT 1")
+        conn.commit()
+    with psycopg.connect(dsn) as conn:
+        conn.commit()  # idle: no transaction open
+    with ConnectionPool(dsn, min_size=1, max_size=1, kwargs={"autocommit": True}) as pool:
+        for _ in range(3):
+            with pool.connection() as pooled:
+                pooled.execute("SELECT 2")
+    assert "COMMIT" not in traced.rows()
+    assert not [s for s in traced.spans() if s.name == "COMMIT"]

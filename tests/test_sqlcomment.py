@@ -96,3 +96,24 @@ def test_existing_comments_raw_cursors_and_percent_signs(dsn: str) -> None:
     assert value == 8 and "application=" in seen_by_server
     assert len([s for s in t.spans() if s.name == "SELECT"]) == 5
     assert t.engine.stats()["internal_errors"] == 0
+
+
+def test_huge_texts_are_commented_but_not_cached() -> None:
+    # Found by review: the cache was bounded in count only, pinning huge texts.
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from pgotel import Engine
+    from pgotel.config import Settings
+    from pgotel.instrumentation.psycopg import MAX_CACHED_COMMENT_TEXT, _Hooks
+
+    hooks = _Hooks(
+        TracerProvider().get_tracer("t"),
+        Engine(),
+        Settings.from_env({"PGOTEL_SQLCOMMENTER": "service"}),
+    )
+    big = "SELECT 1 " + "x" * (MAX_CACHED_COMMENT_TEXT + 1)
+    sent = hooks.commented(object(), big, False, None)
+    assert sent.startswith(big) and "application=" in sent
+    small = hooks.commented(object(), "SELECT 2", False, None)
+    assert "application=" in small
+    assert [k[0] for k in hooks._commented_texts] == ["SELECT 2"]

@@ -241,7 +241,8 @@ impl Lexer<'_> {
     }
 
     fn line_comment(&mut self) {
-        self.skip_while(|c| c != b'\n');
+        // PostgreSQL's scanner ends a `--` comment at either newline byte.
+        self.skip_while(|c| c != b'\n' && c != b'\r');
         self.space = true;
     }
 

@@ -390,3 +390,13 @@ fn long_normalized_text_is_cut_at_a_char_boundary() {
     assert!(fp.normalized.len() <= MAX_NORMALIZED + '…'.len_utf8());
     assert!(fp.normalized.ends_with('…'));
 }
+
+#[test]
+fn a_carriage_return_ends_a_line_comment() {
+    // Found by review: everything after `-- x\r` vanished, merging different statements.
+    differ(
+        "SELECT id FROM users -- list\rWHERE is_admin",
+        "SELECT id FROM users -- list\rWHERE NOT is_admin",
+    );
+    assert_eq!(norm("SELECT 1 -- c\rFROM t"), "SELECT $1 FROM t");
+}

@@ -52,6 +52,9 @@ def prepare_state_dir(path: Path) -> Path:
             f"state dir {path} is world-writable; use a private directory (chmod 700) "
             "or set PGOTEL_STATE_DIR"
         )
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        # Ours, but open to the group or others (0755, 0775): make it private.
+        path.chmod(0o700)
     return path
 
 
@@ -156,33 +159,44 @@ class LocalExporter:
         while not self._stop.wait(self.interval_s):
             self.write_now()
 
-    def write_now(self) -> bool:
-        """Write the snapshot now; False (counted, logged once a minute) if it failed."""
-        with self._lock:
-            if os.getpid() != self.pid:
-                # Forked without Python's hooks (uWSGI and the like): start over as a new process.
-                self.engine.reset()
-                self._new_identity()
-            try:
-                write_atomic(self.path, self.engine.snapshot())
-                self.writes += 1
-                self.last_success_ns = time.time_ns()
-                if self.writes % PRUNE_EVERY == 1:
-                    prune(self.directory, self.retention_s)
-                return True
-            except Exception as exc:
-                self.failures += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                report_fault(self.engine, "local exporter", exc)
-                return False
+    def write_now(self, wait: bool = True) -> bool:
+        """Write the snapshot now; False (counted, logged once a minute) if it failed.
 
-    def shutdown(self, timeout_s: float = 2.0) -> None:
+        With `wait=False` (from a signal handler, which may have interrupted a write on
+        this very thread) a write already under way is left to finish instead.
+        """
+        if not self._lock.acquire(blocking=wait):
+            return False
+        try:
+            return self._write_locked()
+        finally:
+            self._lock.release()
+
+    def _write_locked(self) -> bool:
+        if os.getpid() != self.pid:
+            # Forked without Python's hooks (uWSGI and the like): start over as a new process.
+            self.engine.reset()
+            self._new_identity()
+        try:
+            write_atomic(self.path, self.engine.snapshot())
+            self.writes += 1
+            self.last_success_ns = time.time_ns()
+            if self.writes % PRUNE_EVERY == 1:
+                prune(self.directory, self.retention_s)
+            return True
+        except Exception as exc:
+            self.failures += 1
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            report_fault(self.engine, "local exporter", exc)
+            return False
+
+    def shutdown(self, timeout_s: float = 2.0, wait: bool = True) -> None:
         """Stop the thread and write a last snapshot. Safe to call more than once."""
         self._stop.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout_s)
-        self.write_now()
+        self.write_now(wait=wait)
 
     def _after_fork(self) -> None:
         # The child has the parent's objects but not its threads: empty figures, a fresh
@@ -203,7 +217,8 @@ class LocalExporter:
         signal.signal(signal.SIGTERM, self._on_sigterm)
 
     def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
-        self.shutdown(timeout_s=1.0)
+        # Never wait on the write lock here: the signal may have interrupted a write.
+        self.shutdown(timeout_s=1.0, wait=False)
         previous = self._previous_sigterm
         if callable(previous):
             previous(signum, frame)

@@ -52,6 +52,8 @@ MAX_PARAMETER_CHARS = 256
 #: Rendered service comments (one per HTTP route) and commented texts kept; past the
 #: cap they are rebuilt on each call instead of cached.
 MAX_CACHED_COMMENTS = 4096
+#: Longer query texts are commented on each call instead of cached (as the fingerprint cache).
+MAX_CACHED_COMMENT_TEXT = 16 * 1024
 
 
 @dataclass
@@ -165,7 +167,9 @@ class _Hooks:
                 sent = self._commented_texts.get(key)
                 if sent is None:
                     sent = sqlcomment.append(query, self._service_comment(route), escape)
-                    if len(self._commented_texts) < MAX_CACHED_COMMENTS:
+                    # Bounded in bytes too: a few huge texts must not pin gigabytes.
+                    small = len(query) <= MAX_CACHED_COMMENT_TEXT
+                    if small and len(self._commented_texts) < MAX_CACHED_COMMENTS:
                         self._commented_texts[key] = sent
                 return sent
             else:
@@ -462,12 +466,22 @@ def _wrap_stream_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[
     return stream
 
 
+def _in_transaction(conn: Any) -> bool:
+    """Will commit()/rollback() send anything? Not when idle or in autocommit."""
+    try:
+        return bool(conn.pgconn.transaction_status != 0)  # 0 is libpq's PQTRANS_IDLE
+    except Exception:
+        return True
+
+
 def _wrap_transaction_end(statement: str) -> Wrapper:
     """commit() and rollback(): a span and an engine record, like the statement they send."""
 
     def wrap(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
         @functools.wraps(original)
         def end(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if not _in_transaction(self):  # psycopg sends nothing: record nothing
+                return original(self, *args, **kwargs)
             call = hooks.start(self, statement, None)
             try:
                 result = original(self, *args, **kwargs)
@@ -486,6 +500,8 @@ def _wrap_transaction_end_async(statement: str) -> Wrapper:
     def wrap(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
         @functools.wraps(original)
         async def end(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if not _in_transaction(self):
+                return await original(self, *args, **kwargs)
             call = hooks.start(self, statement, None)
             try:
                 result = await original(self, *args, **kwargs)
