@@ -542,3 +542,44 @@ def test_commits_that_send_nothing_are_not_recorded(dsn: str, traced: Traced) ->
                 pooled.execute("SELECT 2")
     assert "COMMIT" not in traced.rows()
     assert not [s for s in traced.spans() if s.name == "COMMIT"]
+
+
+def test_with_contrib_a_failure_keeps_its_sqlstate_sampled_or_not(dsn: str) -> None:
+    # Found by review: contrib's spans carry no SQLSTATE, so sampled failures got a class name.
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor as ContribInstrumentor
+
+    from pgotel.processor import AggregatingSpanProcessor
+
+    t = _instrument()
+    t.provider.add_span_processor(AggregatingSpanProcessor(t.engine))
+    ContribInstrumentor().instrument(tracer_provider=t.provider)
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for _ in range(3):
+                with pytest.raises(psycopg.errors.DivisionByZero):
+                    conn.cursor().execute("SELECT 1 / %s::int", (0,))
+    finally:
+        ContribInstrumentor().uninstrument()
+        PsycopgInstrumentor().uninstrument()
+    assert t.rows()["SELECT $1 / $2::int"]["error_codes"] == [("22012", 3)]
+
+
+def test_a_current_orm_span_around_a_statement_is_not_counted_twice(dsn: str) -> None:
+    # Found by review: an ORM's database span and pgotel's hook both counted the statement.
+    # (Covered when the ORM's span is current; SQLAlchemy's is not: see docs/psycopg.md.)
+    from pgotel.processor import AggregatingSpanProcessor
+
+    for sampler in (ALWAYS_ON, ALWAYS_OFF):
+        t = _instrument(sampler)
+        t.provider.add_span_processor(AggregatingSpanProcessor(t.engine))
+        orm = t.provider.get_tracer("some.orm.instrumentation")
+        try:
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                for i in range(5):
+                    with orm.start_as_current_span("query") as span:
+                        span.set_attribute("db.system.name", "postgresql")
+                        span.set_attribute("db.query.text", "SELECT %s::int + 10")
+                        conn.execute("SELECT %s::int + 10", (i,))
+        finally:
+            PsycopgInstrumentor().uninstrument()
+        assert t.rows()["SELECT $1::int + $2"]["calls"] == 5

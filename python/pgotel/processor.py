@@ -14,6 +14,7 @@ from __future__ import annotations
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
+from pgotel import coverage
 from pgotel._native import Engine
 from pgotel.faults import is_fatal, report_fault
 
@@ -32,6 +33,9 @@ class AggregatingSpanProcessor(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         try:
+            ctx = span.context
+            if ctx is not None and coverage.take(ctx.trace_id, ctx.span_id):
+                return  # a pgotel hook recorded this statement already
             # Reading the span and recording happen in native code (native/src/python/span.rs).
             self.engine.record_span(span)
         except BaseException as exc:

@@ -28,7 +28,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 )
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from pgotel import runtime
+from pgotel import coverage, runtime
 from pgotel._native import Engine, Fingerprint, fingerprint
 from pgotel.config import Settings, settings
 from pgotel.faults import is_fatal, report_fault
@@ -88,8 +88,10 @@ class _Hooks:
         self, conn: Any, query: Any, params: Any, batch_size: int | None = None
     ) -> _Call | None:
         try:
-            if _inside_contrib_span():
+            current = trace.get_current_span()
+            if _is_contrib(current):
                 return None
+            _cover_if_database_span(current)
             fp = fingerprint(_query_text(query, conn))
             # Attributes go in with the span: one validation pass, no lock per item.
             # The sampler needs them anyway; an unsampled span ignores them.
@@ -126,6 +128,7 @@ class _Hooks:
     def fail(self, call: _Call | None, error: BaseException) -> None:
         """The statement raised `error` (re-raised by the caller, unchanged)."""
         if call is None:
+            _annotate_contrib_span(error)
             return
         try:
             duration = time.perf_counter_ns() - call.started_ns
@@ -270,12 +273,36 @@ def _current_route() -> str | None:
     return route if isinstance(route, str) else None
 
 
-def _inside_contrib_span() -> bool:
-    current = trace.get_current_span()
-    if not current.is_recording():
-        return False
-    scope = getattr(current, "instrumentation_scope", None)
-    return scope is not None and scope.name == CONTRIB_SCOPE
+def _scope_name(span: Any) -> str:
+    scope = getattr(span, "instrumentation_scope", None)
+    return scope.name if scope is not None else ""
+
+
+def _is_contrib(span: Any) -> bool:
+    """Is `span` the contrib psycopg instrumentation's, covering this very call?"""
+    return bool(span.is_recording()) and _scope_name(span) == CONTRIB_SCOPE
+
+
+def _cover_if_database_span(span: Any) -> None:
+    """An ORM's database span around this call: the processor must not count it again."""
+    if not span.is_recording() or _scope_name(span).startswith("pgotel"):
+        return
+    attributes = getattr(span, "attributes", None) or {}
+    if "db.system.name" in attributes or "db.system" in attributes:
+        ctx = span.get_span_context()
+        coverage.cover(ctx.trace_id, ctx.span_id)
+
+
+def _annotate_contrib_span(error: BaseException) -> None:
+    """Contrib's span stands for a failed call: give it the SQLSTATE contrib leaves out, so the
+    processor records the same code sampled or not."""
+    try:
+        current = trace.get_current_span()
+        sqlstate = getattr(error, "sqlstate", None)
+        if sqlstate and _is_contrib(current):
+            current.set_attribute("db.response.status_code", sqlstate)
+    except Exception:
+        pass
 
 
 def _method(cls: type, name: str) -> Callable[..., Any]:
