@@ -583,3 +583,14 @@ def test_a_current_orm_span_around_a_statement_is_not_counted_twice(dsn: str) ->
         finally:
             PsycopgInstrumentor().uninstrument()
         assert t.rows()["SELECT $1::int + $2"]["calls"] == 5
+
+
+def test_captured_parameters_are_cut_while_rendered() -> None:
+    # Found by review: repr() of a huge value was built in full before the cut.
+    from pgotel.instrumentation.psycopg import MAX_PARAMETER_CHARS, _parameters
+
+    huge = b"x" * 50_000_000
+    attrs = _parameters((huge, "short", list(range(10_000))))
+    assert len(attrs["db.query.parameter.0"]) <= MAX_PARAMETER_CHARS
+    assert attrs["db.query.parameter.1"] == "'short'"
+    assert len(attrs["db.query.parameter.2"]) <= MAX_PARAMETER_CHARS

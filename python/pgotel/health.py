@@ -171,10 +171,13 @@ def _probe(c: Component, dsn: str, limits: Thresholds) -> None:
 def _pools(view: StateView) -> Component:
     c = Component("pool")
     for row in view.report.rows("pool", 5):
+        timeouts = dict(row["error_codes"]).get("PoolTimeout", 0)
         if row["errors"]:
+            # Other checkout failures (a closed pool, a cancelled wait) are errors, not timeouts.
             c.worse(
                 Status.DEGRADED,
-                f"pool {row['text']}: {row['errors']:,} checkout timeouts in the last 5 minutes",
+                f"pool {row['text']}: {row['errors']:,} failed checkouts in the last 5 minutes "
+                f"({timeouts:,} timeouts)",
             )
         else:
             c.reasons.append(f"pool {row['text']}: {row['calls']:,} checkouts, no timeouts")

@@ -147,10 +147,13 @@ def pool(source: Source, out: Output) -> None:
     """Connection pools: checkouts, timeouts, and how long checkouts waited."""
     rows = source.load().report.rows("pool", source.window_minutes)
     rows.sort(key=lambda r: r["calls"], reverse=True)
+    for row in rows:
+        row["timeouts"] = dict(row["error_codes"]).get("PoolTimeout", 0)
     columns = [
         Column("POOL", "text", right=False),
         Column("CHECKOUTS", "calls", count),
-        Column("TIMEOUTS", "errors", count),
+        Column("TIMEOUTS", "timeouts", count),
+        Column("FAILED", "errors", count),
         Column("WAIT P50", "p50_ns", duration),
         Column("P95", "p95_ns", duration),
         Column("P99", "p99_ns", duration),

@@ -203,6 +203,8 @@ class LocalExporter:
         # file and a new thread. (The process engine resets itself too; twice is harmless.)
         self.engine.reset()
         self._lock = threading.Lock()
+        if self._stop.is_set():
+            return  # shut down before the fork: the child writes nothing either
         self._new_identity()
         self.writes = 0
         self._start_thread()

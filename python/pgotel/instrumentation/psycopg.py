@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import reprlib
 import time
 import weakref
 from collections.abc import Callable, Collection, Sized
@@ -80,9 +81,12 @@ class _Hooks:
         self._commented_texts: dict[tuple[Any, str | None, bool], Any] = {}
         # Imported here, not at the top: this module must import without psycopg
         # (the loader imports it when any instrumented library is installed).
-        from psycopg.raw_cursor import RawCursorMixin
-
-        self._raw_cursor: type = RawCursorMixin
+        # psycopg 3.1 has no raw cursors: then no cursor is one.
+        try:
+            from psycopg.raw_cursor import RawCursorMixin as raw_cursor
+        except ImportError:
+            raw_cursor = type("NoRawCursors", (), {})
+        self._raw_cursor: type = raw_cursor
 
     def start(
         self, conn: Any, query: Any, params: Any, batch_size: int | None = None
@@ -158,6 +162,8 @@ class _Hooks:
         if mode == "off":
             return query
         try:
+            if not isinstance(query, (str, bytes)) and not hasattr(query, "as_string"):
+                return query  # a query object pgotel cannot extend (a t-string): sent as is
             if isinstance(query, (str, bytes)) and sqlcomment.has_comment(query):
                 return query
             route = _current_route()
@@ -338,10 +344,21 @@ def _error_code(error: BaseException) -> str:
     return type(error).__name__
 
 
+_PARAMETER_REPR = reprlib.Repr()
+_PARAMETER_REPR.maxstring = _PARAMETER_REPR.maxother = MAX_PARAMETER_CHARS
+_PARAMETER_REPR.maxlevel = 2
+
+
 def _parameters(params: Any) -> dict[str, str]:
-    """`db.query.parameter.<key>` attributes (only with PGOTEL_CAPTURE_PARAMETERS=true)."""
+    """`db.query.parameter.<key>` attributes (only with PGOTEL_CAPTURE_PARAMETERS=true).
+
+    Values are cut while they are rendered: a 100 MB bytes value costs no more than a short one.
+    """
     items = params.items() if hasattr(params, "items") else enumerate(params)
-    return {f"db.query.parameter.{key}": repr(value)[:MAX_PARAMETER_CHARS] for key, value in items}
+    return {
+        f"db.query.parameter.{key}": _PARAMETER_REPR.repr(value)[:MAX_PARAMETER_CHARS]
+        for key, value in items
+    }
 
 
 def _batch_size(params_seq: Any) -> int | None:
