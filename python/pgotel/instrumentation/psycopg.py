@@ -82,11 +82,7 @@ class _Hooks:
         # Imported here, not at the top: this module must import without psycopg
         # (the loader imports it when any instrumented library is installed).
         # psycopg 3.1 has no raw cursors: then no cursor is one.
-        try:
-            from psycopg.raw_cursor import RawCursorMixin as raw_cursor
-        except ImportError:
-            raw_cursor = type("NoRawCursors", (), {})
-        self._raw_cursor: type = raw_cursor
+        self._raw_cursor: type = _raw_cursor_class()
 
     def start(
         self, conn: Any, query: Any, params: Any, batch_size: int | None = None
@@ -270,6 +266,15 @@ class _Hooks:
                 cached.update({"db.system": "postgresql", "db.name": info.dbname})
             self._per_connection[conn] = cached
         return cached
+
+
+def _raw_cursor_class() -> type:
+    """psycopg's raw-cursor mixin; psycopg 3.1 has none, and then no cursor is raw."""
+    try:
+        from psycopg.raw_cursor import RawCursorMixin
+    except ImportError:
+        return type("NoRawCursors", (), {})
+    return RawCursorMixin
 
 
 def _current_route() -> str | None:
