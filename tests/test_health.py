@@ -119,3 +119,19 @@ def test_a_bad_setting_is_one_line_not_a_traceback(command: list[str]) -> None:
         assert out.stderr.startswith("pgotel: PGOTEL_MAX_KEYS='lots' is not valid: ")
         assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
+
+
+def test_an_old_lost_connection_does_not_degrade_health_forever(tmp_path: Path) -> None:
+    # Found by review: error codes are counted since start, so one lost connection kept the
+    # database degraded for the life of the process.
+    import time
+
+    engine = Engine()
+    engine.record_query("SELECT 1", 1000, "08006")
+    for _ in range(10):
+        engine.record_query("SELECT 1", 1000)
+    _write(tmp_path, engine)
+    now = check(tmp_path).components[2]
+    assert now.status is Status.DEGRADED
+    later = check(tmp_path, now_ns=time.time_ns() + 30 * 60 * 1_000_000_000).components[2]
+    assert later.status is Status.HEALTHY

@@ -37,6 +37,9 @@ pub struct Row {
     pub operation: String,
     pub summary: String,
     pub calls: u64,
+    /// Calls since start, whatever the window: `error_codes` and `rows` are since start too,
+    /// so ratios of them use this.
+    pub calls_all: u64,
     pub errors: u64,
     pub error_codes: Vec<(String, u64)>,
     pub rows: u64,
@@ -179,6 +182,7 @@ fn row(key: Key, st: &KeyStats, window_minutes: Option<u64>, now_ns: u64) -> Opt
         operation: st.operation.clone(),
         summary: st.summary.clone(),
         calls,
+        calls_all: st.calls,
         errors,
         error_codes: st
             .error_codes

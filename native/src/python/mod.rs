@@ -403,6 +403,7 @@ fn row_dict<'py>(py: Python<'py>, r: &Row) -> PyResult<Bound<'py, PyDict>> {
     d.set_item("operation", &r.operation)?;
     d.set_item("summary", &r.summary)?;
     d.set_item("calls", r.calls)?;
+    d.set_item("calls_all", r.calls_all)?;
     d.set_item("errors", r.errors)?;
     d.set_item("error_codes", r.error_codes.clone())?;
     d.set_item("rows", r.rows)?;
