@@ -132,7 +132,7 @@ def _database(view: StateView, limits: Thresholds, dsn: str | None) -> Component
     rows = view.report.rows("query", 5)
     calls = sum(r["calls"] for r in rows)
     failed = sum(r["errors"] for r in rows)
-    lost = sum(n for r in rows for code, n in r["error_codes"] if code[:2] in CONNECTION_CLASSES)
+    lost = lost_connections(rows)
     if calls:
         ratio = failed / calls
         text = f"{failed:,} of {calls:,} calls failed in the last 5 minutes ({ratio:.1%})"
@@ -145,6 +145,19 @@ def _database(view: StateView, limits: Thresholds, dsn: str | None) -> Component
     if dsn is not None:
         _probe(c, dsn, limits)
     return c
+
+
+def lost_connections(rows: list[dict[str, Any]]) -> int:
+    """Calls in the window that lost their connection (SQLSTATE classes 08 and 57).
+
+    Error codes are counted since start while `errors` covers the window: a key's failures
+    in the window bound its share, so an old lost connection does not count forever.
+    """
+    total = 0
+    for row in rows:
+        since_start = sum(n for code, n in row["error_codes"] if code[:2] in CONNECTION_CLASSES)
+        total += min(row["errors"], since_start)
+    return total
 
 
 def _probe(c: Component, dsn: str, limits: Thresholds) -> None:

@@ -31,7 +31,9 @@ def ops(source: Source, out: Output, sort: str) -> None:
     rows.sort(key=lambda r: r[SORTS[sort]] or 0, reverse=True)
     for row in rows:
         # An operation's "rows" are the database statements it ran (all time).
-        row["queries_per_operation"] = round(row["rows"] / row["calls"], 1) if row["calls"] else 0
+        row["queries_per_operation"] = (
+            round(row["rows"] / row["calls_all"], 1) if row["calls_all"] else 0
+        )
     columns = [
         Column("OPERATION", "text", right=False, flexible=True),
         Column("CALLS", "calls", count),
@@ -79,7 +81,9 @@ def n_plus_one(source: Source, out: Output) -> None:
         if sample["trace_id"]:
             traces.setdefault(sample["id"], sample["trace_id"])
     for row in rows:
-        row["repeats_per_operation"] = round(row["rows"] / row["calls"], 1) if row["calls"] else 0
+        row["repeats_per_operation"] = (
+            round(row["rows"] / row["calls_all"], 1) if row["calls_all"] else 0
+        )
         row["trace_id"] = traces.get(row["id"])
     rows.sort(key=lambda r: r["rows"], reverse=True)
     columns = [
