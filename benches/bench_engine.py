@@ -13,20 +13,15 @@ from collections import Counter
 
 import psycopg
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from benches.timing import best_per_call_ns, report
+from benches.timing import NullExporter, best_per_call_ns, report
 from pgotel import Engine, merge_snapshots
 from pgotel.devdb import start
 from pgotel.processor import AggregatingSpanProcessor
 
 SQL = "SELECT id, name, email FROM users WHERE id = %s AND status = %s ORDER BY created_at LIMIT 10"
 TRACE_ID = 0x0AF7651916CD43DD8448EB211C80319C
-
-
-class _NullExporter(SpanExporter):
-    def export(self, spans: object) -> SpanExportResult:
-        return SpanExportResult.SUCCESS
 
 
 def bench_record_query() -> None:
@@ -58,9 +53,7 @@ def bench_processor() -> None:
         span.set_attribute("db.system.name", "postgresql")
         span.set_attribute("db.query.text", SQL)
     ours = AggregatingSpanProcessor(Engine())
-    batch = BatchSpanProcessor(
-        _NullExporter(), max_queue_size=1 << 20, schedule_delay_millis=60_000
-    )
+    batch = BatchSpanProcessor(NullExporter(), max_queue_size=1 << 20, schedule_delay_millis=60_000)
     results = best_per_call_ns(
         {
             "BatchSpanProcessor.on_end": lambda: batch.on_end(span),  # type: ignore[arg-type]

@@ -18,9 +18,10 @@ from typing import Any
 import psycopg
 from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor as ContribInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
 
+from benches.timing import NullExporter
 from pgotel import Engine
 from pgotel.config import Settings
 from pgotel.devdb import start
@@ -31,17 +32,12 @@ CALLS = 2000
 ROUNDS = 5
 
 
-class _NullExporter(SpanExporter):
-    def export(self, spans: object) -> SpanExportResult:
-        return SpanExportResult.SUCCESS
-
-
 def _provider(sampler: Sampler = ALWAYS_ON, aggregate: Engine | None = None) -> TracerProvider:
     provider = TracerProvider(sampler=sampler)
     if aggregate is not None:
         provider.add_span_processor(AggregatingSpanProcessor(aggregate))
     provider.add_span_processor(
-        BatchSpanProcessor(_NullExporter(), max_queue_size=1 << 16, schedule_delay_millis=50)
+        BatchSpanProcessor(NullExporter(), max_queue_size=1 << 16, schedule_delay_millis=50)
     )
     return provider
 

@@ -243,3 +243,18 @@ def test_sigterm_during_a_write_on_the_main_thread_still_ends_the_process(tmp_pa
             proc.kill()
         proc.stdout.close()
     assert len(_files(tmp_path)) == 1
+
+
+def test_a_fork_without_python_hooks_is_caught_by_the_pid_check(tmp_path: Path) -> None:
+    # Servers such as uWSGI fork without os.register_at_fork's hooks: the next write sees a
+    # pid that is not the one the exporter started with, and starts over as a new process.
+    engine = Engine()
+    engine.record_query("SELECT 1", 10)
+    exporter = LocalExporter(engine, tmp_path, interval_s=3600, retention_s=3600)
+    exporter.pid = os.getpid() + 1  # as the parent's pid would look to such a child
+    stale_path = exporter.path
+    assert exporter.write_now()
+    assert exporter.pid == os.getpid() and exporter.path != stale_path
+    (path,) = _files(tmp_path)
+    assert path == exporter.path
+    assert _calls(path) == 0  # the parent's figures are not the child's

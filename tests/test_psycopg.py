@@ -594,3 +594,29 @@ def test_captured_parameters_are_cut_while_rendered() -> None:
     assert len(attrs["db.query.parameter.0"]) <= MAX_PARAMETER_CHARS
     assert attrs["db.query.parameter.1"] == "'short'"
     assert len(attrs["db.query.parameter.2"]) <= MAX_PARAMETER_CHARS
+
+
+def test_arguments_reach_psycopg_exactly_as_given(dsn: str) -> None:
+    def outcomes() -> list[str]:
+        seen = []
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            cur = conn.cursor()
+            for call in (
+                lambda: cur.executemany("SELECT %s::int"),  # no params_seq: psycopg's TypeError
+                lambda: cur.execute(query="SELECT %(x)s::int", params={"x": 4}),
+                lambda: cur.execute("SELECT 5", prepare=False),
+            ):
+                try:
+                    call()
+                    seen.append(repr(cur.fetchall()) if cur.description else "ok")
+                except TypeError as exc:
+                    seen.append(f"TypeError: {exc}")
+        return seen
+
+    plain = outcomes()
+    _instrument()
+    try:
+        assert outcomes() == plain
+    finally:
+        PsycopgInstrumentor().uninstrument()
+    assert plain[0].startswith("TypeError") and plain[1:] == ["[(4,)]", "[(5,)]"]

@@ -181,10 +181,15 @@ def _probe(c: Component, dsn: str, limits: Thresholds) -> None:
         c.reasons.append(text)
 
 
+def pool_timeouts(row: dict[str, Any]) -> int:
+    """A pool row's checkouts that timed out (its other failed checkouts are not timeouts)."""
+    return int(dict(row["error_codes"]).get("PoolTimeout", 0))
+
+
 def _pools(view: StateView) -> Component:
     c = Component("pool")
     for row in view.report.rows("pool", 5):
-        timeouts = dict(row["error_codes"]).get("PoolTimeout", 0)
+        timeouts = pool_timeouts(row)
         if row["errors"]:
             # Other checkout failures (a closed pool, a cancelled wait) are errors, not timeouts.
             c.worse(

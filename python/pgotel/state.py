@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pgotel._native import Report, merge_snapshots, snapshot_info
 from pgotel.errors import SnapshotError
-from pgotel.exporters.local import SUFFIX, _pid_of
+from pgotel.exporters.local import SUFFIX, pid_of
 
 
 @dataclass
@@ -34,7 +34,7 @@ def read_state(
     """
     paths = sorted(state_dir.glob(f"*{SUFFIX}")) if state_dir.is_dir() else []
     if pid is not None:
-        paths = [p for p in paths if _pid_of(p.name) == pid]
+        paths = [p for p in paths if pid_of(p.name) == pid]
     unreadable: list[tuple[Path, str]] = []
     kept: list[tuple[Path, bytes]] = []
     for path in paths:

@@ -21,6 +21,24 @@ use crate::report::{self, Row};
 use crate::snapshot::{self, DecodeError, Writer};
 use crate::{build_info, sketch};
 
+/// What one call reports, stamped with the current time.
+fn call_now(
+    duration_ns: i64,
+    error: Option<&str>,
+    rows: i64,
+    trace_id: u128,
+    span_id: u64,
+) -> Call<'_> {
+    Call {
+        duration_ns,
+        error,
+        rows,
+        trace_id,
+        span_id,
+        now_ns: current_ns(),
+    }
+}
+
 fn current_ns() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -212,14 +230,7 @@ impl PyEngine {
         trace_id: u128,
         span_id: u64,
     ) -> PyResult<PyFingerprint> {
-        let call = Call {
-            duration_ns,
-            error,
-            rows,
-            trace_id,
-            span_id,
-            now_ns: current_ns(),
-        };
+        let call = call_now(duration_ns, error, rows, trace_id, span_id);
         let inner = with_sql(sql, |bytes| {
             self.guarded(Arc::new(Fingerprint::unknown()), |e| {
                 e.record_query(bytes, &call)
@@ -242,14 +253,7 @@ impl PyEngine {
         trace_id: u128,
         span_id: u64,
     ) {
-        let call = Call {
-            duration_ns,
-            error,
-            rows,
-            trace_id,
-            span_id,
-            now_ns: current_ns(),
-        };
+        let call = call_now(duration_ns, error, rows, trace_id, span_id);
         let fp = &fingerprint.get().inner;
         self.guarded((), |e| e.record_fingerprint(fp, &call));
     }
@@ -266,14 +270,7 @@ impl PyEngine {
         trace_id: u128,
         span_id: u64,
     ) {
-        let call = Call {
-            duration_ns,
-            error: None,
-            rows: repeats,
-            trace_id,
-            span_id,
-            now_ns: current_ns(),
-        };
+        let call = call_now(duration_ns, None, repeats, trace_id, span_id);
         let fp = &fingerprint.get().inner;
         self.guarded((), |e| e.record_n_plus_one(operation, fp, &call));
     }
@@ -296,14 +293,7 @@ impl PyEngine {
         span_id: u64,
     ) -> PyResult<u64> {
         let kind = kind_from_name(kind)?;
-        let call = Call {
-            duration_ns,
-            error,
-            rows,
-            trace_id,
-            span_id,
-            now_ns: current_ns(),
-        };
+        let call = call_now(duration_ns, error, rows, trace_id, span_id);
         Ok(self.guarded(0, |e| e.record_named(kind, name, operation, &call)))
     }
 

@@ -8,6 +8,7 @@ import click
 
 from pgotel.cli.options import Output, Source, output_options, source_options
 from pgotel.cli.render import Column, clock, count, duration, iso, render
+from pgotel.health import pool_timeouts
 
 #: SQLSTATE classes (the first two characters), as the PostgreSQL manual names them.
 SQLSTATE_CLASSES = {
@@ -148,7 +149,7 @@ def pool(source: Source, out: Output) -> None:
     rows = source.load().report.rows("pool", source.window_minutes)
     rows.sort(key=lambda r: r["calls"], reverse=True)
     for row in rows:
-        row["timeouts"] = dict(row["error_codes"]).get("PoolTimeout", 0)
+        row["timeouts"] = pool_timeouts(row)
     columns = [
         Column("POOL", "text", right=False),
         Column("CHECKOUTS", "calls", count),

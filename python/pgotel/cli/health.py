@@ -9,20 +9,15 @@ from pathlib import Path
 
 import click
 
-from pgotel.config import Settings, default_state_dir
+from pgotel.cli.options import state_dir_option
+from pgotel.config import Settings
 from pgotel.health import Status, Thresholds, check
 
 MARKS = {Status.HEALTHY: "ok", Status.DEGRADED: "DEGRADED", Status.UNHEALTHY: "UNHEALTHY"}
 
 
 @click.command()
-@click.option(
-    "--state-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    envvar="PGOTEL_STATE_DIR",
-    default=default_state_dir,
-    show_default="$PGOTEL_STATE_DIR, else $XDG_RUNTIME_DIR/pgotel",
-)
+@state_dir_option
 @click.option("--dsn", help="Also probe this database live (SELECT 1, with a timeout).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--stale-after", type=float, default=15.0, show_default=True, help="Seconds.")

@@ -54,6 +54,17 @@ class Output:
     wide: bool
 
 
+#: Where the snapshots are: every reading command, `health` included, takes it.
+state_dir_option = click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="PGOTEL_STATE_DIR",
+    default=default_state_dir,
+    show_default="$PGOTEL_STATE_DIR, else $XDG_RUNTIME_DIR/pgotel",
+    help="Where the instrumented processes write their snapshots.",
+)
+
+
 def source_options(f: F) -> F:
     """--state-dir, --service, --pid, --window, handed to the command as `source`."""
 
@@ -65,14 +76,7 @@ def source_options(f: F) -> F:
 
     for option in reversed(
         [
-            click.option(
-                "--state-dir",
-                type=click.Path(path_type=Path, file_okay=False),
-                envvar="PGOTEL_STATE_DIR",
-                default=default_state_dir,
-                show_default="$PGOTEL_STATE_DIR, else $XDG_RUNTIME_DIR/pgotel",
-                help="Where the instrumented processes write their snapshots.",
-            ),
+            state_dir_option,
             click.option("--service", help="Only processes of this OTEL_SERVICE_NAME."),
             click.option("--pid", type=int, help="Only this process."),
             click.option(

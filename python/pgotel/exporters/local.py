@@ -84,7 +84,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _pid_of(name: str) -> int | None:
+def pid_of(name: str) -> int | None:
     """The writer's pid from `<host>-<pid>-<instance>.pgotel` (hosts may contain dashes)."""
     parts = name[: -len(SUFFIX)].rsplit("-", 2)
     if len(parts) != 3 or not parts[1].isdigit():
@@ -103,7 +103,7 @@ def prune(directory: Path, retention_s: float, now: float | None = None) -> int:
                 if name.startswith(".") and name.endswith(TMP_SUFFIX):
                     expired = now - entry.stat().st_mtime > STALE_TMP_S
                 elif name.endswith(SUFFIX):
-                    pid = _pid_of(name)
+                    pid = pid_of(name)
                     old = now - entry.stat().st_mtime > retention_s
                     expired = old and (pid is None or not _pid_alive(pid))
                 else:

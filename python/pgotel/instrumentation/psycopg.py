@@ -85,10 +85,15 @@ class _Hooks:
         self._raw_cursor: type = _raw_cursor_class()
 
     def start(
-        self, conn: Any, query: Any, params: Any, batch_size: int | None = None
+        self,
+        conn: Any,
+        query: Any,
+        params: Any,
+        batch_size: int | None = None,
+        current: Span | None = None,
     ) -> _Call | None:
         try:
-            current = trace.get_current_span()
+            current = current or trace.get_current_span()
             if _is_contrib(current):
                 return None
             _cover_if_database_span(current)
@@ -103,6 +108,16 @@ class _Hooks:
                 raise
             report_fault(self.engine, "psycopg hook (start)", exc)
             return None
+
+    def begin(self, cursor: Any, query: Any, params: Any, many: bool) -> tuple[_Call | None, Any]:
+        """Start a statement's call; returns it and the query to send (with its comment)."""
+        params = None if params is _UNSET else params
+        current = trace.get_current_span()  # once for both: this runs for every statement
+        if many:
+            call = self.start(cursor.connection, query, None, _batch_size(params), current)
+        else:
+            call = self.start(cursor.connection, query, params, None, current)
+        return call, self.commented(cursor, query, many or params is not None, call, current)
 
     def finish(self, call: _Call | None, cursor: Any, rows: int | None = None) -> None:
         if call is None:
@@ -152,7 +167,14 @@ class _Hooks:
                 raise
             report_fault(self.engine, "psycopg hook (fail)", exc)
 
-    def commented(self, cursor: Any, query: Any, has_params: bool, call: _Call | None) -> Any:
+    def commented(
+        self,
+        cursor: Any,
+        query: Any,
+        has_params: bool,
+        call: _Call | None,
+        current: Span | None = None,
+    ) -> Any:
         """The query as it is sent: with the configured SQL comment, or unchanged."""
         mode = self.config.sqlcommenter
         if mode == "off":
@@ -162,7 +184,7 @@ class _Hooks:
                 return query  # a query object pgotel cannot extend (a t-string): sent as is
             if isinstance(query, (str, bytes)) and sqlcomment.has_comment(query):
                 return query
-            route = _current_route()
+            route = _route_of(current or trace.get_current_span())
             # psycopg reads `%` as a placeholder when it formats parameters (raw cursors do not).
             escape = has_params and not isinstance(cursor, self._raw_cursor)
             if mode == "service" or call is None:
@@ -277,9 +299,9 @@ def _raw_cursor_class() -> type:
     return RawCursorMixin
 
 
-def _current_route() -> str | None:
+def _route_of(span: Any) -> str | None:
     """The HTTP route of the request being served, if its span is recording."""
-    attributes = getattr(trace.get_current_span(), "attributes", None)
+    attributes = getattr(span, "attributes", None)
     route = attributes.get("http.route") if attributes else None
     return route if isinstance(route, str) else None
 
@@ -366,6 +388,15 @@ def _parameters(params: Any) -> dict[str, str]:
     }
 
 
+#: "The app passed no parameters": psycopg then applies its own default (or its own TypeError).
+_UNSET: Any = object()
+
+
+def _given(params: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The positional arguments after the query, exactly as the app gave them."""
+    return args if params is _UNSET else (params, *args)
+
+
 def _batch_size(params_seq: Any) -> int | None:
     return len(params_seq) if isinstance(params_seq, Sized) else None
 
@@ -373,68 +404,47 @@ def _batch_size(params_seq: Any) -> int | None:
 # ---------------------------------------------------------------- wrappers
 
 
-def _wrap_execute(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def execute(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self.connection, query, params)
-        sent = hooks.commented(self, query, params is not None, call)
-        try:
-            result = original(self, sent, params, *args, **kwargs)
-        except BaseException as exc:
-            hooks.fail(call, exc)
-            raise
-        hooks.finish(call, self)
-        return result
-
-    return execute
+Wrapper = Callable[[Any, _Hooks], Any]
 
 
-def _wrap_executemany(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def executemany(self: Any, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self.connection, query, None, _batch_size(params_seq))
-        sent = hooks.commented(self, query, True, call)
-        try:
-            result = original(self, sent, params_seq, *args, **kwargs)
-        except BaseException as exc:
-            hooks.fail(call, exc)
-            raise
-        hooks.finish(call, self)
-        return result
+def _wrap_statement(many: bool) -> Wrapper:
+    """`execute` (`many=False`) or `executemany`: one span and one engine record per call."""
 
-    return executemany
+    def wrap(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def run(self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any) -> Any:
+            call, sent = hooks.begin(self, query, params, many)
+            try:
+                result = original(self, sent, *_given(params, args), **kwargs)
+            except BaseException as exc:
+                hooks.fail(call, exc)
+                raise
+            hooks.finish(call, self)
+            return result
 
+        return run
 
-def _wrap_execute_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-    @functools.wraps(original)
-    async def execute(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self.connection, query, params)
-        sent = hooks.commented(self, query, params is not None, call)
-        try:
-            result = await original(self, sent, params, *args, **kwargs)
-        except BaseException as exc:  # CancelledError too: the span ends, the error propagates
-            hooks.fail(call, exc)
-            raise
-        hooks.finish(call, self)
-        return result
-
-    return execute
+    return wrap
 
 
-def _wrap_executemany_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-    @functools.wraps(original)
-    async def executemany(self: Any, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self.connection, query, None, _batch_size(params_seq))
-        sent = hooks.commented(self, query, True, call)
-        try:
-            result = await original(self, sent, params_seq, *args, **kwargs)
-        except BaseException as exc:
-            hooks.fail(call, exc)
-            raise
-        hooks.finish(call, self)
-        return result
+def _wrap_statement_async(many: bool) -> Wrapper:
+    def wrap(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+        @functools.wraps(original)
+        async def run(
+            self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any
+        ) -> Any:
+            call, sent = hooks.begin(self, query, params, many)
+            try:
+                result = await original(self, sent, *_given(params, args), **kwargs)
+            except BaseException as exc:  # CancelledError too: the span ends, the error propagates
+                hooks.fail(call, exc)
+                raise
+            hooks.finish(call, self)
+            return result
 
-    return executemany
+        return run
+
+    return wrap
 
 
 def _wrap_copy(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
@@ -475,12 +485,11 @@ def _wrap_stream(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., A
     """stream(): the span lasts until the rows run out or the consumer stops (not an error)."""
 
     @functools.wraps(original)
-    def stream(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self.connection, query, params)
+    def stream(self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any) -> Any:
+        call, sent = hooks.begin(self, query, params, False)
         rows = 0
         try:
-            sent = hooks.commented(self, query, params is not None, call)
-            for row in original(self, sent, params, *args, **kwargs):
+            for row in original(self, sent, *_given(params, args), **kwargs):
                 rows += 1
                 yield row
         except GeneratorExit:
@@ -496,12 +505,11 @@ def _wrap_stream(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., A
 
 def _wrap_stream_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
     @functools.wraps(original)
-    async def stream(self: Any, query: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self.connection, query, params)
+    async def stream(self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any) -> Any:
+        call, sent = hooks.begin(self, query, params, False)
         rows = 0
         try:
-            sent = hooks.commented(self, query, params is not None, call)
-            async for row in original(self, sent, params, *args, **kwargs):
+            async for row in original(self, sent, *_given(params, args), **kwargs):
                 rows += 1
                 yield row
         except GeneratorExit:
@@ -600,24 +608,21 @@ def _wrap_connect_async(original: Any, hooks: _Hooks) -> Any:
     return classmethod(connect)
 
 
-Wrapper = Callable[[Any, _Hooks], Any]
-
-
 def _targets() -> list[tuple[type, str, Wrapper]]:
     """(class, method, wrapper) for every method that runs a statement."""
     import psycopg
 
     return [
-        (psycopg.Cursor, "execute", _wrap_execute),
-        (psycopg.Cursor, "executemany", _wrap_executemany),
+        (psycopg.Cursor, "execute", _wrap_statement(many=False)),
+        (psycopg.Cursor, "executemany", _wrap_statement(many=True)),
         (psycopg.Cursor, "copy", _wrap_copy),
         (psycopg.Cursor, "stream", _wrap_stream),
-        (psycopg.ServerCursor, "execute", _wrap_execute),
-        (psycopg.AsyncCursor, "execute", _wrap_execute_async),
-        (psycopg.AsyncCursor, "executemany", _wrap_executemany_async),
+        (psycopg.ServerCursor, "execute", _wrap_statement(many=False)),
+        (psycopg.AsyncCursor, "execute", _wrap_statement_async(many=False)),
+        (psycopg.AsyncCursor, "executemany", _wrap_statement_async(many=True)),
         (psycopg.AsyncCursor, "copy", _wrap_copy_async),
         (psycopg.AsyncCursor, "stream", _wrap_stream_async),
-        (psycopg.AsyncServerCursor, "execute", _wrap_execute_async),
+        (psycopg.AsyncServerCursor, "execute", _wrap_statement_async(many=False)),
         (psycopg.Connection, "connect", _wrap_connect),
         (psycopg.Connection, "commit", _wrap_transaction_end("COMMIT")),
         (psycopg.Connection, "rollback", _wrap_transaction_end("ROLLBACK")),
@@ -683,14 +688,10 @@ class PsycopgInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         hooks = _Hooks(tracer, engine or runtime.engine(), settings_ or settings())
         base = conn.cursor_factory
         is_async = hasattr(base, "__aiter__")
-        wrap_one, wrap_many = (
-            (_wrap_execute_async, _wrap_executemany_async)
-            if is_async
-            else (_wrap_execute, _wrap_executemany)
-        )
+        statement = _wrap_statement_async if is_async else _wrap_statement
         namespace = {
-            "execute": wrap_one(_method(base, "execute"), hooks),
-            "executemany": wrap_many(_method(base, "executemany"), hooks),
+            "execute": statement(many=False)(_method(base, "execute"), hooks),
+            "executemany": statement(many=True)(_method(base, "executemany"), hooks),
             "_pgotel_original": base,
         }
         conn.cursor_factory = type(base.__name__, (base,), namespace)
