@@ -60,6 +60,13 @@ def _at_least_two(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be a port number from 1 to 65535, or 0 for off")
+    return value
+
+
 def _bool(text: str) -> bool:
     lowered = text.lower()
     if lowered in TRUE:
@@ -102,6 +109,10 @@ class Settings:
     pool_wait_event_ms: float
     #: One query run this many times within one GraphQL operation is an N+1 pattern.
     n_plus_one_threshold: int
+    #: Serve the engine's metrics for Prometheus on this port (0: off).
+    prometheus_port: int
+    #: The address that port binds to: loopback unless told otherwise.
+    prometheus_host: str
 
     def described(self) -> list[tuple[str, str, object]]:
         """(variable, field, value) for every setting, in the order they are read."""
@@ -133,6 +144,8 @@ class Settings:
             n_plus_one_threshold=_read(
                 env, "PGOTEL_N_PLUS_ONE_THRESHOLD", _at_least_two, lambda: 5
             ),
+            prometheus_port=_read(env, "PGOTEL_PROMETHEUS_PORT", _port, lambda: 0),
+            prometheus_host=_read(env, "PGOTEL_PROMETHEUS_HOST", str, lambda: "127.0.0.1"),
         )
 
 
@@ -150,6 +163,8 @@ VARIABLES = {
     "sqlcommenter": "PGOTEL_SQLCOMMENTER",
     "pool_wait_event_ms": "PGOTEL_POOL_WAIT_EVENT_MS",
     "n_plus_one_threshold": "PGOTEL_N_PLUS_ONE_THRESHOLD",
+    "prometheus_port": "PGOTEL_PROMETHEUS_PORT",
+    "prometheus_host": "PGOTEL_PROMETHEUS_HOST",
 }
 
 

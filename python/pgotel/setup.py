@@ -25,6 +25,7 @@ SHUTDOWN_TIMEOUT_S = 5.0
 @dataclass
 class _Configured:
     local_exporter: Any | None
+    prometheus: Any | None = None
 
 
 _configured: _Configured | None = None
@@ -50,9 +51,10 @@ def configure(*, instrument: bool = True, auto_instrumentation_version: str | No
         exporter = None
         if config.local_exporter:
             exporter = _start_local_exporter(engine)
+        prometheus = _start_prometheus(engine) if config.prometheus_port else None
         if instrument:
             _instrument_installed_libraries()
-        _configured = _Configured(local_exporter=exporter)
+        _configured = _Configured(local_exporter=exporter, prometheus=prometheus)
 
 
 def shutdown(timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
@@ -62,6 +64,8 @@ def shutdown(timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
     state = _configured
     if state is not None and state.local_exporter is not None:
         state.local_exporter.shutdown(timeout_s=min(timeout_s, 1.0))
+    if state is not None and state.prometheus is not None:
+        state.prometheus.shutdown()
     for provider in (trace.get_tracer_provider(), metrics.get_meter_provider()):
         flush = getattr(provider, "force_flush", None)
         if flush is not None:
@@ -85,6 +89,23 @@ def _initialize_sdk(engine: Any, auto_instrumentation_version: str | None) -> No
             "telemetry.distro.version": __version__,
         },
     )
+    _export_engine_metrics(engine)
+
+
+def _export_engine_metrics(engine: Any) -> None:
+    from opentelemetry import metrics, trace
+
+    from pgotel.exporters import otlp
+
+    resource = getattr(trace.get_tracer_provider(), "resource", None)
+    meter_provider = metrics.get_meter_provider()
+    if resource is None or not hasattr(meter_provider, "_metric_readers"):
+        return  # metrics are off (OTEL_METRICS_EXPORTER=none) or not the SDK's
+    try:
+        otlp.install(meter_provider, engine, resource)
+    except Exception:  # the app runs on without engine metrics
+        engine.count_internal_error()
+        logger.warning("pgotel: engine metrics are off", exc_info=True)
 
 
 def _start_local_exporter(engine: Any) -> Any:
@@ -96,6 +117,12 @@ def _start_local_exporter(engine: Any) -> Any:
         # The app comes first: no local snapshots, said loudly, and the app runs on.
         logger.error("pgotel: local snapshots are off: %s", exc)
         return None
+
+
+def _start_prometheus(engine: Any) -> Any:
+    from pgotel.exporters import prometheus
+
+    return prometheus.start(engine, settings())
 
 
 def _instrument_installed_libraries() -> None:

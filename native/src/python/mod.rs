@@ -15,7 +15,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
 
-use crate::aggregate::{self, Call, Config, EngineCounters, KeyKind};
+use crate::aggregate::{self, Call, Config, EngineCounters, KeyKind, OVERFLOW_ID};
 use crate::fingerprint::{Fingerprint, FingerprintCache};
 use crate::report::{self, Row};
 use crate::snapshot::{self, DecodeError, Writer};
@@ -448,6 +448,26 @@ impl PyReport {
         let list = PyList::empty(py);
         for r in self.report.rows(kind, window_minutes, self.now_ns) {
             list.append(row_dict(py, &r)?)?;
+        }
+        Ok(list)
+    }
+
+    /// All-time figures of every key of one kind with its latency as explicit-bucket
+    /// counts (`bounds_ns` ascending, inclusive): what metric exporters need.
+    fn histograms<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        bounds_ns: Vec<u64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = kind_from_name(kind)?;
+        let list = PyList::empty(py);
+        for r in self.report.rows(kind, None, self.now_ns) {
+            let d = row_dict(py, &r)?;
+            let st = &self.report.keys[&r.key];
+            d.set_item("overflow", r.key.id == OVERFLOW_ID)?;
+            d.set_item("bucket_counts", st.sketch.bucket_counts(&bounds_ns))?;
+            list.append(d)?;
         }
         Ok(list)
     }
