@@ -6,6 +6,7 @@ collector does (UNAVAILABLE / 503) or to stop answering at all.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import threading
 import time
@@ -42,6 +43,7 @@ class Receiver:
         self.mode = "ok"
         self.refused = 0
         self._lock = threading.Lock()
+        self._closed = threading.Event()
         self._grpc = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         trace_grpc.add_TraceServiceServicer_to_server(
             _Service(self, trace_pb.ExportTraceServiceResponse), self._grpc
@@ -68,6 +70,7 @@ class Receiver:
         return self
 
     def stop(self) -> None:
+        self._closed.set()
         self._grpc.stop(grace=0)
         self._http.shutdown()
         self._http.server_close()
@@ -75,7 +78,7 @@ class Receiver:
     def admit(self) -> bool:
         """Whether to accept a request in the current mode (blocks in blackhole mode)."""
         if self.mode == "blackhole":
-            time.sleep(30)
+            self._closed.wait(30)
         if self.mode != "ok":
             with self._lock:
                 self.refused += 1
@@ -145,6 +148,11 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
+            # The client may have given up waiting (the black-hole mode).
+            with contextlib.suppress(OSError):
+                self._answer()
+
+        def _answer(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             if self.headers.get("Content-Encoding") == "gzip":
                 body = gzip.decompress(body)

@@ -109,6 +109,8 @@ class Settings:
     pool_wait_event_ms: float
     #: One query run this many times within one GraphQL operation is an N+1 pattern.
     n_plus_one_threshold: int
+    #: At exit (or `pgotel.shutdown()`), wait at most this many seconds for the collector.
+    shutdown_timeout_s: float
     #: Serve the engine's metrics for Prometheus on this port (0: off).
     prometheus_port: int
     #: The address that port binds to: loopback unless told otherwise.
@@ -144,6 +146,9 @@ class Settings:
             n_plus_one_threshold=_read(
                 env, "PGOTEL_N_PLUS_ONE_THRESHOLD", _at_least_two, lambda: 5
             ),
+            shutdown_timeout_s=_read(
+                env, "PGOTEL_SHUTDOWN_TIMEOUT", _non_negative_float, lambda: 5.0
+            ),
             prometheus_port=_read(env, "PGOTEL_PROMETHEUS_PORT", _port, lambda: 0),
             prometheus_host=_read(env, "PGOTEL_PROMETHEUS_HOST", str, lambda: "127.0.0.1"),
         )
@@ -163,6 +168,7 @@ VARIABLES = {
     "sqlcommenter": "PGOTEL_SQLCOMMENTER",
     "pool_wait_event_ms": "PGOTEL_POOL_WAIT_EVENT_MS",
     "n_plus_one_threshold": "PGOTEL_N_PLUS_ONE_THRESHOLD",
+    "shutdown_timeout_s": "PGOTEL_SHUTDOWN_TIMEOUT",
     "prometheus_port": "PGOTEL_PROMETHEUS_PORT",
     "prometheus_host": "PGOTEL_PROMETHEUS_HOST",
 }

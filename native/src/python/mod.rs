@@ -7,6 +7,7 @@
 
 mod span;
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -312,6 +313,12 @@ impl PyEngine {
         }))
     }
 
+    /// Set a named figure about this process (an exporter's health) that snapshots
+    /// carry as is; false past the cap of names.
+    fn set_value(&self, name: &str, value: u64) -> bool {
+        lock(&self.engine).set_value(name, value)
+    }
+
     /// Count a failure caught outside the engine (in a hook), so health shows it.
     fn count_internal_error(&self) {
         lock(&self.engine).counters.internal_errors += 1;
@@ -421,6 +428,10 @@ impl PyReport {
             d.set_item("keys", p.keys)?;
             d.set_item("max_keys", p.max_keys)?;
             set_counters(&d, &p.counters)?;
+            d.set_item(
+                "values",
+                p.values.iter().cloned().collect::<HashMap<_, _>>(),
+            )?;
             list.append(d)?;
         }
         Ok(list)

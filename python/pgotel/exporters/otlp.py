@@ -36,6 +36,7 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from pgotel import __version__
 from pgotel._native import Engine, merge_snapshots
 from pgotel.exporters import metrics
+from pgotel.exporters.watch import ExportHealth
 
 logger = logging.getLogger("pgotel")
 
@@ -52,6 +53,8 @@ class EngineMetricExporter(MetricExporter):
         )
         self.inner = inner
         self.engine = engine
+        #: Counts exports (batches), not points: a metric batch is resent whole next time.
+        self.health = ExportHealth(engine, "metrics")
         self.resource = resource
         self.delta = (inner._preferred_temporality or {}).get(
             HistogramInstrument
@@ -68,7 +71,15 @@ class EngineMetricExporter(MetricExporter):
         except Exception:  # the SDK's own metrics still go out
             self.engine.count_internal_error()
             logger.warning("pgotel: engine metrics left out of this export", exc_info=True)
-        return self.inner.export(metrics_data, timeout_millis=timeout_millis, **kwargs)
+        try:
+            result = self.inner.export(metrics_data, timeout_millis=timeout_millis, **kwargs)
+        except Exception:
+            self.health.produced()
+            self.health.exported(1, ok=False)
+            raise
+        self.health.produced()
+        self.health.exported(1, ok=result is MetricExportResult.SUCCESS)
+        return result
 
     def force_flush(self, timeout_millis: float = 10_000) -> bool:
         return self.inner.force_flush(timeout_millis=timeout_millis)
