@@ -11,7 +11,7 @@ import math
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -183,7 +183,53 @@ def _read(
     try:
         return parse(raw.strip())
     except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} is not valid: {exc}") from None
+        where = env.origin(name) if isinstance(env, Keywords) else name
+        raise ConfigError(f"{where}={raw!r} is not valid: {exc}") from None
+
+
+class Keywords(Mapping[str, str]):
+    """Keyword settings (`pgotel.configure(slow_query_ms=50)`) over the environment."""
+
+    def __init__(self, keywords: Mapping[str, object], env: Mapping[str, str]) -> None:
+        unknown = sorted(set(keywords) - set(VARIABLES))
+        if unknown:
+            known = ", ".join(VARIABLES)
+            raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; known: {known}")
+        self.keywords = {VARIABLES[k]: (k, _as_text(k, v)) for k, v in keywords.items()}
+        self.env = env
+
+    def origin(self, variable: str) -> str:
+        """How a person wrote the setting: the keyword, or the variable."""
+        keyword = self.keywords.get(variable)
+        return keyword[0] if keyword else variable
+
+    def __getitem__(self, variable: str) -> str:
+        keyword = self.keywords.get(variable)
+        return keyword[1] if keyword else self.env[variable]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self.env, **dict.fromkeys(self.keywords)})
+
+    def __len__(self) -> int:
+        return len({**self.env, **dict.fromkeys(self.keywords)})
+
+
+def _as_text(keyword: str, value: object) -> str:
+    if keyword == "database_semconv_dup":  # a bool here, a word list in the variable
+        return "database/dup" if value else ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (set, frozenset, list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def use_keywords(keywords: Mapping[str, object]) -> Settings:
+    """Make `keywords` (over the environment) the process's settings; see `pgotel.configure`."""
+    global _settings
+    with _settings_lock:
+        _settings = Settings.from_env(Keywords(keywords, os.environ))
+        return _settings
 
 
 _settings: Settings | None = None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pgotel import runtime
-from pgotel.config import settings
+from pgotel.config import settings, use_keywords
 from pgotel.errors import PgotelError
 
 logger = logging.getLogger("pgotel")
@@ -31,7 +31,12 @@ _configured: _Configured | None = None
 _lock = threading.Lock()
 
 
-def configure(*, instrument: bool = True, auto_instrumentation_version: str | None = None) -> None:
+def configure(
+    *,
+    instrument: bool = True,
+    auto_instrumentation_version: str | None = None,
+    **settings_: object,
+) -> None:
     """Set up tracing, metrics and pgotel for this process. Safe to call more than once.
 
     Reads every OTEL_* setting the SDK knows (exporters, sampler, resource) and
@@ -39,12 +44,17 @@ def configure(*, instrument: bool = True, auto_instrumentation_version: str | No
     start-up, naming the variable. With `instrument`, the psycopg, psycopg_pool
     and graphql-core instrumentations are turned on too, for the libraries that
     are installed (the launcher does that itself, through their entry points).
+
+    Keyword arguments set pgotel's settings by their field names
+    (`configure(slow_query_ms=50, sqlcommenter="service")`, see
+    docs/configuration.md); they win over the environment and are validated
+    the same way. Call it before the app's first query.
     """
     global _configured
     with _lock:
         if _configured is not None:
             return
-        config = settings()
+        config = use_keywords(settings_) if settings_ else settings()
         engine = runtime.engine()
         _initialize_sdk(engine, auto_instrumentation_version)
         _bound_exit()
