@@ -251,7 +251,15 @@ def test_uninstrument_restores_psycopg_exactly() -> None:
         for name in ("execute", "executemany", "copy", "stream")
     }
     before[(psycopg.Connection, "connect")] = vars(psycopg.Connection)["connect"]
+    # Every target, pipelines, server-side fetches and transaction blocks included.
+    from pgotel.instrumentation.psycopg import _targets
+
+    targets = [(owner, name) for owner, name, _ in _targets()]
+    assert (psycopg.Transaction, "__exit__") in targets
+    assert any(name == "_process_results" for _, name in targets)
+    before.update({(owner, name): vars(owner)[name] for owner, name in targets})
     _instrument()
+    assert all(vars(owner)[name] is not before[(owner, name)] for owner, name in targets)
     assert psycopg.Cursor.__dict__["execute"] is not before[(psycopg.Cursor, "execute")]
     assert psycopg.Cursor.execute.__wrapped__ is before[(psycopg.Cursor, "execute")]
     PsycopgInstrumentor().uninstrument()

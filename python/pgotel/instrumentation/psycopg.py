@@ -35,6 +35,19 @@ from pgotel.config import Settings, settings
 from pgotel.faults import is_fatal, report_fault
 from pgotel.instrumentation import sqlcomment
 from pgotel.instrumentation.operation import current_operation
+from pgotel.instrumentation.psycopg_pipeline import (
+    Pending,
+    PipelineTracker,
+    wrap_exit,
+    wrap_exit_async,
+    wrap_process_results,
+)
+from pgotel.instrumentation.psycopg_server_cursor import (
+    CursorRuns,
+    wrap_close,
+    wrap_close_async,
+    wrap_fetch_gen,
+)
 
 #: The instrumentation scope of pgotel's psycopg spans. The aggregating
 #: processor skips scopes starting with "pgotel": these calls are recorded here.
@@ -83,6 +96,8 @@ class _Hooks:
         # (the loader imports it when any instrumented library is installed).
         # psycopg 3.1 has no raw cursors: then no cursor is one.
         self._raw_cursor: type = _raw_cursor_class()
+        self.pipelines = PipelineTracker(self)
+        self.cursor_runs = CursorRuns(self)
 
     def start(
         self,
@@ -119,11 +134,26 @@ class _Hooks:
             call = self.start(cursor.connection, query, params, None, current)
         return call, self.commented(cursor, query, many or params is not None, call, current)
 
-    def finish(self, call: _Call | None, cursor: Any, rows: int | None = None) -> None:
+    def queued(self, call: _Call | None, conn: Any) -> Pending | None:
+        """In pipeline mode, the statement this call queues; None otherwise (the usual case)."""
+        if call is None or getattr(conn, "_pipeline", None) is None:
+            return None
+        return self.pipelines.queue(call, conn)
+
+    def finish(
+        self,
+        call: _Call | None,
+        cursor: Any,
+        rows: int | None = None,
+        duration_ns: int | None = None,
+    ) -> None:
         if call is None:
             return
         try:
-            duration = time.perf_counter_ns() - call.started_ns
+            if duration_ns is None:
+                duration = time.perf_counter_ns() - call.started_ns
+            else:
+                duration = duration_ns
             if rows is None:
                 rows = cursor.rowcount
             span = call.span
@@ -140,13 +170,18 @@ class _Hooks:
                 raise
             report_fault(self.engine, "psycopg hook (finish)", exc)
 
-    def fail(self, call: _Call | None, error: BaseException) -> None:
+    def fail(
+        self, call: _Call | None, error: BaseException, duration_ns: int | None = None
+    ) -> None:
         """The statement raised `error` (re-raised by the caller, unchanged)."""
         if call is None:
             _annotate_contrib_span(error)
             return
         try:
-            duration = time.perf_counter_ns() - call.started_ns
+            if duration_ns is None:
+                duration = time.perf_counter_ns() - call.started_ns
+            else:
+                duration = duration_ns
             code = _error_code(error)
             span = call.span
             trace_id, span_id = _ids(span)
@@ -347,6 +382,11 @@ def _method(cls: type, name: str) -> Callable[..., Any]:
     raise AttributeError(name)
 
 
+def _owner(cls: type, name: str) -> type | None:
+    """The class in `cls`'s MRO that defines `name` (a private psycopg method may move)."""
+    return next((klass for klass in cls.__mro__ if name in vars(klass)), None)
+
+
 def _query_text(query: Any, conn: Any) -> str | bytes:
     if isinstance(query, (str, bytes)):
         return query
@@ -414,12 +454,19 @@ def _wrap_statement(many: bool) -> Wrapper:
         @functools.wraps(original)
         def run(self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any) -> Any:
             call, sent = hooks.begin(self, query, params, many)
+            queued = hooks.queued(call, self._conn)
             try:
                 result = original(self, sent, *_given(params, args), **kwargs)
             except BaseException as exc:
-                hooks.fail(call, exc)
+                if queued is None:
+                    hooks.fail(call, exc)
+                else:
+                    hooks.pipelines.returned(queued, exc)
                 raise
-            hooks.finish(call, self)
+            if queued is None:
+                hooks.finish(call, self)
+            else:  # in a pipeline: completed when its results arrive
+                hooks.pipelines.returned(queued, None)
             return result
 
         return run
@@ -434,17 +481,108 @@ def _wrap_statement_async(many: bool) -> Wrapper:
             self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any
         ) -> Any:
             call, sent = hooks.begin(self, query, params, many)
+            queued = hooks.queued(call, self._conn)
             try:
                 result = await original(self, sent, *_given(params, args), **kwargs)
             except BaseException as exc:  # CancelledError too: the span ends, the error propagates
-                hooks.fail(call, exc)
+                if queued is None:
+                    hooks.fail(call, exc)
+                else:
+                    hooks.pipelines.returned(queued, exc)
                 raise
-            hooks.finish(call, self)
+            if queued is None:
+                hooks.finish(call, self)
+            else:
+                hooks.pipelines.returned(queued, None)
             return result
 
         return run
 
     return wrap
+
+
+class _CopyBytes:
+    """Bytes one COPY moved, counted where psycopg hands its buffers to libpq (or reads them)."""
+
+    __slots__ = ("total",)
+
+    def __init__(self) -> None:
+        self.total = 0
+
+
+def _count_copy_bytes(transfer: Any, call: _Call | None, is_async: bool) -> _CopyBytes | None:
+    """Count the bytes `transfer` moves, when its span records them.
+
+    The Copy object's own `_write` (an attribute it sets to its writer's `write`) and
+    `_read_gen` are wrapped on this one object: COPY FROM is counted per flushed buffer
+    (about 32 KiB), COPY TO per row psycopg reads.
+    """
+    if call is None or not call.span.is_recording():
+        return None
+    try:
+        counter = _CopyBytes()
+        write = transfer._write
+
+        async def counted_write_async(data: Any) -> Any:
+            counter.total += len(data)
+            return await write(data)
+
+        def counted_write(data: Any) -> Any:
+            counter.total += len(data)
+            return write(data)
+
+        read_gen = transfer._read_gen
+
+        def counted_read_gen() -> Any:
+            data = yield from read_gen()
+            counter.total += len(data)
+            return data
+
+        transfer._write = counted_write_async if is_async else counted_write
+        transfer._read_gen = counted_read_gen
+        return counter
+    except Exception:
+        return None
+
+
+def _copied(call: _Call | None, counter: _CopyBytes | None) -> None:
+    if call is not None and counter is not None:
+        with contextlib.suppress(Exception):
+            call.span.set_attribute("pgotel.copy.bytes", counter.total)
+
+
+def _wrap_declare(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    """A named cursor's execute (DECLARE): the call stays open for its fetches."""
+
+    @functools.wraps(original)
+    def declare(self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any) -> Any:
+        call, sent = hooks.begin(self, query, params, False)
+        try:
+            result = original(self, sent, *_given(params, args), **kwargs)
+        except BaseException as exc:
+            hooks.fail(call, exc)
+            raise
+        hooks.cursor_runs.declared(self, call)
+        return result
+
+    return declare
+
+
+def _wrap_declare_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def declare(
+        self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any
+    ) -> Any:
+        call, sent = hooks.begin(self, query, params, False)
+        try:
+            result = await original(self, sent, *_given(params, args), **kwargs)
+        except BaseException as exc:
+            hooks.fail(call, exc)
+            raise
+        hooks.cursor_runs.declared(self, call)
+        return result
+
+    return declare
 
 
 def _wrap_copy(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
@@ -454,12 +592,16 @@ def _wrap_copy(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any
     @contextlib.contextmanager
     def copy(self: Any, statement: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
         call = hooks.start(self.connection, statement, params)
+        counter = None
         try:
             with original(self, statement, params, *args, **kwargs) as transfer:
+                counter = _count_copy_bytes(transfer, call, is_async=False)
                 yield transfer
         except BaseException as exc:
+            _copied(call, counter)
             hooks.fail(call, exc)
             raise
+        _copied(call, counter)
         hooks.finish(call, self)
 
     return copy
@@ -470,12 +612,16 @@ def _wrap_copy_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..
     @contextlib.asynccontextmanager
     async def copy(self: Any, statement: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
         call = hooks.start(self.connection, statement, params)
+        counter = None
         try:
             async with original(self, statement, params, *args, **kwargs) as transfer:
+                counter = _count_copy_bytes(transfer, call, is_async=True)
                 yield transfer
         except BaseException as exc:
+            _copied(call, counter)
             hooks.fail(call, exc)
             raise
+        _copied(call, counter)
         hooks.finish(call, self)
 
     return copy
@@ -573,6 +719,77 @@ def _wrap_transaction_end_async(statement: str) -> Wrapper:
     return wrap
 
 
+def _block_end(tx: Any, exc_val: BaseException | None) -> str | None:
+    """What a `conn.transaction()` block sends as it ends, or None when it sends nothing.
+
+    The outer block sends COMMIT or ROLLBACK; a nested one releases or rolls back to its
+    savepoint, recorded under one text whatever the savepoint's name (psycopg numbers them).
+    """
+    try:
+        if tx.pgconn.status != 0:  # libpq's CONNECTION_OK: psycopg sends nothing otherwise
+            return None
+        if tx._conn._num_transactions - 1 != tx._stack_index:
+            return None  # out of order: psycopg raises before sending anything
+        commit = not exc_val and not tx.force_rollback
+        if tx._outer_transaction:
+            return "COMMIT" if commit else "ROLLBACK"
+        return "RELEASE SAVEPOINT" if commit else "ROLLBACK TO SAVEPOINT"
+    except Exception:
+        return None
+
+
+def _wrap_block_exit(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    """Transaction.__exit__: the COMMIT, ROLLBACK or savepoint end it sends, like commit()."""
+
+    @functools.wraps(original)
+    def exit_(self: Any, exc_type: Any, exc_val: Any, exc_tb: Any) -> Any:
+        statement = _block_end(self, exc_val)
+        if statement is None:
+            return original(self, exc_type, exc_val, exc_tb)
+        call = hooks.start(self._conn, statement, None)
+        queued = hooks.queued(call, self._conn)
+        try:
+            result = original(self, exc_type, exc_val, exc_tb)
+        except BaseException as exc:
+            if queued is None:
+                hooks.fail(call, exc)
+            else:
+                hooks.pipelines.returned(queued, exc)
+            raise
+        if queued is None:
+            hooks.finish(call, None, -1)
+        else:
+            hooks.pipelines.returned(queued, None)
+        return result
+
+    return exit_
+
+
+def _wrap_block_exit_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def aexit(self: Any, exc_type: Any, exc_val: Any, exc_tb: Any) -> Any:
+        statement = _block_end(self, exc_val)
+        if statement is None:
+            return await original(self, exc_type, exc_val, exc_tb)
+        call = hooks.start(self._conn, statement, None)
+        queued = hooks.queued(call, self._conn)
+        try:
+            result = await original(self, exc_type, exc_val, exc_tb)
+        except BaseException as exc:
+            if queued is None:
+                hooks.fail(call, exc)
+            else:
+                hooks.pipelines.returned(queued, exc)
+            raise
+        if queued is None:
+            hooks.finish(call, None, -1)
+        else:
+            hooks.pipelines.returned(queued, None)
+        return result
+
+    return aexit
+
+
 def _wrap_connect(original: Any, hooks: _Hooks) -> Any:
     """Connection.connect (a classmethod): a `connect` span with the server it reached."""
     func = original.__func__
@@ -608,21 +825,50 @@ def _wrap_connect_async(original: Any, hooks: _Hooks) -> Any:
     return classmethod(connect)
 
 
+def _pipeline_targets() -> list[tuple[type, str, Wrapper]]:
+    """Where pipeline results are processed and pipelines end (psycopg's private
+    `_process_results` where it exists: without it, statements in a pipeline end when
+    `execute` returns)."""
+    import psycopg
+
+    base = _owner(psycopg.Pipeline, "_process_results")
+    if base is None:
+        return []
+    return [
+        (base, "_process_results", lambda o, h: wrap_process_results(o, h.pipelines)),
+        (psycopg.Pipeline, "__exit__", lambda o, h: wrap_exit(o, h.pipelines)),
+        (psycopg.AsyncPipeline, "__aexit__", lambda o, h: wrap_exit_async(o, h.pipelines)),
+    ]
+
+
 def _targets() -> list[tuple[type, str, Wrapper]]:
     """(class, method, wrapper) for every method that runs a statement."""
     import psycopg
 
+    mixin = _owner(psycopg.ServerCursor, "_fetch_gen")  # where server-side fetches live
+    fetches: list[tuple[type, str, Wrapper]] = []
+    if mixin is not None:
+        fetches = [
+            (mixin, "_fetch_gen", lambda o, h: wrap_fetch_gen(o, h.cursor_runs)),
+            (mixin, "_scroll_gen", lambda o, h: wrap_fetch_gen(o, h.cursor_runs)),
+        ]
     return [
+        *_pipeline_targets(),
+        *fetches,
+        (psycopg.ServerCursor, "close", lambda o, h: wrap_close(o, h.cursor_runs)),
+        (psycopg.AsyncServerCursor, "close", lambda o, h: wrap_close_async(o, h.cursor_runs)),
+        (psycopg.Transaction, "__exit__", _wrap_block_exit),
+        (psycopg.AsyncTransaction, "__aexit__", _wrap_block_exit_async),
         (psycopg.Cursor, "execute", _wrap_statement(many=False)),
         (psycopg.Cursor, "executemany", _wrap_statement(many=True)),
         (psycopg.Cursor, "copy", _wrap_copy),
         (psycopg.Cursor, "stream", _wrap_stream),
-        (psycopg.ServerCursor, "execute", _wrap_statement(many=False)),
+        (psycopg.ServerCursor, "execute", _wrap_declare),
         (psycopg.AsyncCursor, "execute", _wrap_statement_async(many=False)),
         (psycopg.AsyncCursor, "executemany", _wrap_statement_async(many=True)),
         (psycopg.AsyncCursor, "copy", _wrap_copy_async),
         (psycopg.AsyncCursor, "stream", _wrap_stream_async),
-        (psycopg.AsyncServerCursor, "execute", _wrap_statement_async(many=False)),
+        (psycopg.AsyncServerCursor, "execute", _wrap_declare_async),
         (psycopg.Connection, "connect", _wrap_connect),
         (psycopg.Connection, "commit", _wrap_transaction_end("COMMIT")),
         (psycopg.Connection, "rollback", _wrap_transaction_end("ROLLBACK")),
