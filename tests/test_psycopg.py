@@ -628,3 +628,47 @@ def test_arguments_reach_psycopg_exactly_as_given(dsn: str) -> None:
     finally:
         PsycopgInstrumentor().uninstrument()
     assert plain[0].startswith("TypeError") and plain[1:] == ["[(4,)]", "[(5,)]"]
+
+
+class _SelectsOnly(Sampler):
+    """A sampler that decides by the span's attributes: pgotel must always ask it."""
+
+    def should_sample(
+        self, parent_context: Any, trace_id: int, name: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        from opentelemetry.sdk.trace.sampling import Decision, SamplingResult
+
+        attributes = kwargs.get("attributes") or (args[1] if len(args) > 1 else None) or {}
+        keep = attributes.get("db.operation.name") == "SELECT"
+        return SamplingResult(Decision.RECORD_AND_SAMPLE if keep else Decision.DROP)
+
+    def get_description(self) -> str:
+        return "SelectsOnly"
+
+
+def test_unsampled_spans_are_skipped_only_when_the_sampler_would_drop_them(dsn: str) -> None:
+    # pgotel skips the SDK for a span its sampler is known to drop (ALWAYS_OFF, or
+    # ParentBased under an unsampled parent); any other sampler is asked every time.
+    from opentelemetry.sdk.trace.sampling import ParentBased
+
+    unsampled_parent = TracerProvider(sampler=ALWAYS_OFF).get_tracer("app")
+    cases = [
+        (ParentBased(ALWAYS_ON), 0),  # the default: children of an unsampled parent dropped
+        (ParentBased(ALWAYS_ON, local_parent_not_sampled=ALWAYS_ON), 4),
+        (_SelectsOnly(), 2),
+    ]
+    for sampler, spans in cases:
+        t = _instrument(sampler)
+        try:
+            with (
+                psycopg.connect(dsn, autocommit=True) as conn,
+                unsampled_parent.start_as_current_span("request"),
+            ):
+                for i in range(2):
+                    conn.execute("SELECT %s::int * 3", (i,))
+                    conn.execute("VALUES (%s::int)", (i,))
+        finally:
+            PsycopgInstrumentor().uninstrument()
+        assert len([s for s in t.spans() if s.name != "connect"]) == spans, sampler
+        assert t.rows()["SELECT $1::int * $2"]["calls"] == 2
+        assert t.rows()["VALUES ($1::int)"]["calls"] == 2

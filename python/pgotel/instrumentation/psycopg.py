@@ -20,14 +20,13 @@ import reprlib
 import time
 import weakref
 from collections.abc import Callable, Collection, Sized
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
     BaseInstrumentor,
 )
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import INVALID_SPAN, NonRecordingSpan, Span, SpanKind, Status, StatusCode
 
 from pgotel import coverage, runtime
 from pgotel._native import Engine, Fingerprint, fingerprint
@@ -66,17 +65,32 @@ MAX_PARAMETER_CHARS = 256
 #: Rendered service comments (one per HTTP route) and commented texts kept; past the
 #: cap they are rebuilt on each call instead of cached.
 MAX_CACHED_COMMENTS = 4096
+#: Query shapes whose span attributes are kept per connection; past it they are built per call.
+MAX_CACHED_ATTRIBUTES = 256
 #: Longer query texts are commented on each call instead of cached (as the fingerprint cache).
 MAX_CACHED_COMMENT_TEXT = 16 * 1024
 
 
-@dataclass
 class _Call:
     """One statement under way: its span, fingerprint and start time."""
 
-    span: Span
-    fp: Fingerprint
-    started_ns: int
+    __slots__ = ("fp", "span", "started_ns")
+
+    def __init__(self, span: Span, fp: Fingerprint, started_ns: int) -> None:
+        self.span = span
+        self.fp = fp
+        self.started_ns = started_ns
+
+
+class _PerConnection:
+    """What pgotel keeps about one connection while it lives."""
+
+    __slots__ = ("attrs", "by_query")
+
+    def __init__(self) -> None:
+        self.attrs: dict[str, Any] | None = None
+        # Span attributes by fingerprint id (bounded by MAX_CACHED_ATTRIBUTES).
+        self.by_query: dict[int, dict[str, Any]] = {}
 
 
 class _Hooks:
@@ -86,7 +100,7 @@ class _Hooks:
         self.tracer = tracer
         self.engine = engine
         self.config = config
-        self._per_connection: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
+        self._per_connection: weakref.WeakKeyDictionary[Any, _PerConnection] = (
             weakref.WeakKeyDictionary()
         )
         self._service_comments: dict[str | None, str] = {}
@@ -97,6 +111,9 @@ class _Hooks:
         # psycopg 3.1 has no raw cursors: then no cursor is one.
         self._raw_cursor: type = _raw_cursor_class()
         self.pipelines = PipelineTracker(self)
+        # The sampler whose drop policy is known, and that policy (see `_dropped`).
+        self._sampler: Any = _UNSET
+        self._drops = _KEEPS
         self.cursor_runs = CursorRuns(self)
 
     def start(
@@ -113,16 +130,38 @@ class _Hooks:
                 return None
             _cover_if_database_span(current)
             fp = fingerprint(_query_text(query, conn))
-            # Attributes go in with the span: one validation pass, no lock per item.
-            # The sampler needs them anyway; an unsampled span ignores them.
-            attrs = self._attributes(conn, fp, params, batch_size)
-            span = self.tracer.start_span(fp.summary, kind=SpanKind.CLIENT, attributes=attrs)
+            parent = current.get_span_context()
+            span: Span
+            if self._dropped(parent):
+                # The sampler would drop this span whatever its attributes: make the
+                # non-recording span it would return, without asking it (the SDK's own
+                # start_span is most of the cost of an unsampled call).
+                span = NonRecordingSpan(parent) if parent.is_valid else INVALID_SPAN
+            else:
+                # Attributes go in with the span: one validation pass, no lock per item.
+                attrs = self._attributes(conn, fp, params, batch_size)
+                span = self.tracer.start_span(fp.summary, kind=SpanKind.CLIENT, attributes=attrs)
             return _Call(span, fp, time.perf_counter_ns())
         except BaseException as exc:
             if is_fatal(exc):
                 raise
             report_fault(self.engine, "psycopg hook (start)", exc)
             return None
+
+    def _dropped(self, parent: Any) -> bool:
+        """Would the tracer's sampler drop a span started under `parent`, whatever it holds?
+
+        Answered only for the SDK's samplers whose decision does not depend on the span:
+        ALWAYS_OFF, and ParentBased (the default) under an unsampled parent.
+        """
+        sampler = getattr(self.tracer, "sampler", None)
+        if sampler is not self._sampler:  # once per sampler: a provider keeps its own
+            self._sampler, self._drops = sampler, _drop_policy(sampler)
+        if self._drops is _DROPS_ALL:
+            return True
+        if self._drops is _DROPS_UNDER_UNSAMPLED:
+            return bool(parent.is_valid and not parent.trace_flags.sampled)
+        return False
 
     def begin(self, cursor: Any, query: Any, params: Any, many: bool) -> tuple[_Call | None, Any]:
         """Start a statement's call; returns it and the query to send (with its comment)."""
@@ -237,9 +276,10 @@ class _Hooks:
             else:
                 keys = self._service_keys(route)
                 ctx = call.span.get_span_context()
-                keys["traceparent"] = sqlcomment.traceparent(
-                    ctx.trace_id, ctx.span_id, ctx.trace_flags
-                )
+                if ctx.is_valid:  # an unsampled call without a parent has no ids
+                    keys["traceparent"] = sqlcomment.traceparent(
+                        ctx.trace_id, ctx.span_id, ctx.trace_flags
+                    )
             return sqlcomment.append(query, sqlcomment.render(keys), escape)
         except BaseException as exc:
             if is_fatal(exc):
@@ -294,23 +334,42 @@ class _Hooks:
     def _attributes(
         self, conn: Any, fp: Fingerprint, params: Any, batch_size: int | None
     ) -> dict[str, Any]:
-        attrs = dict(self._connection_attributes(conn))
-        attrs["db.operation.name"] = fp.operation
-        attrs["db.query.text"] = fp.normalized
-        attrs["db.query.summary"] = fp.summary
-        if fp.table:
-            attrs["db.collection.name"] = fp.table
-        if batch_size is not None and batch_size > 1:
-            attrs["db.operation.batch.size"] = batch_size
-        if self.config.database_semconv_dup:
-            attrs["db.statement"] = fp.normalized
-        if self.config.capture_parameters and params is not None and batch_size is None:
-            attrs.update(_parameters(params))
+        """The span's attributes. Those of a query shape on a connection are built once and
+        shared: the SDK copies them into each span and never changes the dict it is given."""
+        by_query = self._connection(conn).by_query
+        key = fp.id
+        attrs = by_query.get(key)
+        if attrs is None:
+            attrs = dict(self._connection_attributes(conn))
+            attrs["db.operation.name"] = fp.operation
+            attrs["db.query.text"] = fp.normalized
+            attrs["db.query.summary"] = fp.summary
+            if fp.table:
+                attrs["db.collection.name"] = fp.table
+            if self.config.database_semconv_dup:
+                attrs["db.statement"] = fp.normalized
+            if len(by_query) < MAX_CACHED_ATTRIBUTES:
+                by_query[key] = attrs
+        many = batch_size is not None and batch_size > 1
+        capture = self.config.capture_parameters and params is not None and batch_size is None
+        if many or capture:
+            attrs = dict(attrs)
+            if many:
+                attrs["db.operation.batch.size"] = batch_size
+            if capture:
+                attrs.update(_parameters(params))
         return attrs
+
+    def _connection(self, conn: Any) -> _PerConnection:
+        known = self._per_connection.get(conn)
+        if known is None:
+            known = self._per_connection[conn] = _PerConnection()
+        return known
 
     def _connection_attributes(self, conn: Any) -> dict[str, Any]:
         """What stays true of a connection: asked of libpq once, kept while the connection lives."""
-        cached = self._per_connection.get(conn)
+        known = self._connection(conn)
+        cached = known.attrs
         if cached is None:
             info = conn.info
             cached = {
@@ -321,8 +380,36 @@ class _Hooks:
             }
             if self.config.database_semconv_dup:
                 cached.update({"db.system": "postgresql", "db.name": info.dbname})
-            self._per_connection[conn] = cached
+            known.attrs = cached
         return cached
+
+
+_KEEPS, _DROPS_ALL, _DROPS_UNDER_UNSAMPLED = "keeps", "drops all", "drops under unsampled"
+
+
+def _drop_policy(sampler: Any) -> str:
+    """Which spans `sampler` drops whatever their name, kind and attributes."""
+    try:
+        from opentelemetry.sdk.trace import sampling
+    except ImportError:
+        return _KEEPS
+
+    def always_drops(s: Any) -> bool:
+        # Exactly the SDK's static sampler (a subclass may decide otherwise).
+        static = getattr(type(s), "should_sample", None) is sampling.StaticSampler.should_sample
+        return static and getattr(s, "_decision", None) is sampling.Decision.DROP
+
+    if always_drops(sampler):
+        return _DROPS_ALL
+    parent_based = (
+        getattr(type(sampler), "should_sample", None) is sampling.ParentBased.should_sample
+    )
+    if parent_based and all(
+        always_drops(getattr(sampler, name, None))
+        for name in ("_remote_parent_not_sampled", "_local_parent_not_sampled")
+    ):
+        return _DROPS_UNDER_UNSAMPLED
+    return _KEEPS
 
 
 def _raw_cursor_class() -> type:
