@@ -600,9 +600,10 @@ class _CopyBytes:
 def _count_copy_bytes(transfer: Any, call: _Call | None, is_async: bool) -> _CopyBytes | None:
     """Count the bytes `transfer` moves, when its span records them.
 
-    The Copy object's own `_write` (an attribute it sets to its writer's `write`) and
-    `_read_gen` are wrapped on this one object: COPY FROM is counted per flushed buffer
-    (about 32 KiB), COPY TO per row psycopg reads.
+    The Copy object's private `_write` (an attribute psycopg sets to its writer's `write`)
+    and `_read_gen` are wrapped on this one object: COPY FROM is counted per flushed buffer
+    (about 32 KiB), COPY TO per row psycopg reads, however the app reads them. Unsampled
+    COPYs count nothing (the bytes only go on the span).
     """
     if call is None or not call.span.is_recording():
         return None
