@@ -574,7 +574,6 @@ def test_with_contrib_a_failure_keeps_its_sqlstate_sampled_or_not(dsn: str) -> N
 
 def test_a_current_orm_span_around_a_statement_is_not_counted_twice(dsn: str) -> None:
     # Found by review: an ORM's database span and pgotel's hook both counted the statement.
-    # (Covered when the ORM's span is current; SQLAlchemy's is not: see docs/psycopg.md.)
     from pgotel.processor import AggregatingSpanProcessor
 
     for sampler in (ALWAYS_ON, ALWAYS_OFF):
@@ -672,3 +671,35 @@ def test_unsampled_spans_are_skipped_only_when_the_sampler_would_drop_them(dsn: 
         assert len([s for s in t.spans() if s.name != "connect"]) == spans, sampler
         assert t.rows()["SELECT $1::int * $2"]["calls"] == 2
         assert t.rows()["VALUES ($1::int)"]["calls"] == 2
+
+
+def test_sqlalchemy_spans_around_statements_are_not_counted_twice(dsn: str) -> None:
+    # Found in review: SQLAlchemy's span is never current, so it was counted again when sampled.
+    import sqlalchemy
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    from pgotel.processor import AggregatingSpanProcessor
+
+    engine = sqlalchemy.create_engine(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        for sampler in (ALWAYS_ON, ALWAYS_OFF):
+            t = _instrument(sampler)
+            t.provider.add_span_processor(AggregatingSpanProcessor(t.engine))
+            SQLAlchemyInstrumentor().instrument(engine=engine, tracer_provider=t.provider)
+            try:
+                with engine.connect() as conn:
+                    for i in range(5):
+                        conn.execute(sqlalchemy.text("SELECT :x + 20"), {"x": i}).all()
+                    with pytest.raises(sqlalchemy.exc.DBAPIError):
+                        conn.execute(sqlalchemy.text("SELECT 1 / :x"), {"x": 0})
+            finally:
+                SQLAlchemyInstrumentor().uninstrument()
+                PsycopgInstrumentor().uninstrument()
+            rows = t.rows()
+            assert rows["SELECT $1 + $2"]["calls"] == 5, sampler
+            assert rows["SELECT $1 / $2"]["error_codes"] == [("22012", 1)], sampler
+            if sampler is ALWAYS_ON:  # SQLAlchemy's spans were there, and skipped
+                scopes = {s.instrumentation_scope.name for s in t.spans() if s.name != "connect"}
+                assert "opentelemetry.instrumentation.sqlalchemy" in scopes
+    finally:
+        engine.dispose()

@@ -204,6 +204,9 @@ class _Hooks:
             if span.is_recording() and rows >= 0:
                 span.set_attribute("db.response.returned_rows", rows)
             span.end()
+            # After end(): pgotel's own span must not match it (see coverage.take_wrapped).
+            now = time.time_ns()
+            coverage.recorded(now - duration, now)
         except BaseException as exc:
             if is_fatal(exc):
                 raise
@@ -236,6 +239,9 @@ class _Hooks:
                 # The class and SQLSTATE only: a server message can quote the values it rejected.
                 span.set_status(Status(StatusCode.ERROR, code))
             span.end()
+            # After end(): pgotel's own span must not match it (see coverage.take_wrapped).
+            now = time.time_ns()
+            coverage.recorded(now - duration, now)
         except BaseException as exc:
             if is_fatal(exc):
                 raise
