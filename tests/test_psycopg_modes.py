@@ -232,3 +232,41 @@ def test_copy_spans_count_the_bytes_moved(dsn: str, table: str, traced: Traced) 
     copies = [s for s in traced.spans() if s.name == f"COPY {table}"]
     assert [(s.attributes or {})["pgotel.copy.bytes"] for s in copies] == [sent, sent, 10]
     assert received == sent
+
+
+def test_a_named_cursor_is_recorded_when_executed_again_or_collected(
+    dsn: str, traced: Traced
+) -> None:
+    import gc
+    import warnings
+
+    with psycopg.connect(dsn) as conn:
+        cur = conn.cursor(name="reused")
+        cur.execute("SELECT generate_series(1, 3)")
+        assert len(cur.fetchall()) == 3
+        cur.execute("SELECT generate_series(1, 4)")  # the first run ends here
+        assert traced.rows()["SELECT generate_series($1, $2)"]["rows"] == 3
+        assert len(cur.fetchall()) == 4
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # psycopg's: never closed
+            del cur
+            gc.collect()
+        row = traced.rows()["SELECT generate_series($1, $2)"]
+        assert (row["calls"], row["rows"]) == (2, 7)
+        conn.rollback()
+
+
+def test_a_connection_lost_in_a_pipeline_leaves_no_statement_open(dsn: str, traced: Traced) -> None:
+    conn = psycopg.connect(dsn, autocommit=True)
+    with pytest.raises(psycopg.OperationalError), conn.pipeline():
+        conn.execute("SELECT 1")
+        conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        conn.execute("SELECT 2, 3")
+    conn.close()
+    rows = traced.rows()
+    assert rows["SELECT $1"]["errors"] == 0
+    assert rows["SELECT pg_terminate_backend(pg_backend_pid())"]["error_codes"] == [("57P01", 1)]
+    assert rows["SELECT $1, $2"]["calls"] == 1  # recorded, with whatever psycopg gave it
+    assert all(s.end_time is not None for s in traced.spans())
+    assert len([s for s in traced.spans() if s.name == "SELECT"]) == 3
+    assert traced.engine.stats()["internal_errors"] == 0

@@ -1,7 +1,9 @@
 """psycopg_pool instrumentation: how long the app waits for a connection, and the pool's state.
 
 `getconn` and `putconn` are wrapped on `ConnectionPool` and
-`AsyncConnectionPool` (so `connection()`, and the null pools, are covered).
+`AsyncConnectionPool` (so `connection()`, and the null pools, are covered),
+and their private `_connect`, where a pool opens its connections (timed for
+`db.client.connection.create_time`).
 Each checkout is one engine record of kind "pool" (its duration the wait, a
 `PoolTimeout` its error), feeds the semantic-convention metrics, and, when the
 wait reaches `PGOTEL_POOL_WAIT_EVENT_MS`, becomes an event on the current

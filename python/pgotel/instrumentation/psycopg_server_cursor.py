@@ -54,7 +54,8 @@ class CursorRuns:
             run = _Run(call, time.perf_counter_ns() - call.started_ns)
             self._runs[cursor] = run
             # A cursor the app never closes still gets its record when it is collected.
-            weakref.finalize(cursor, self._end, run)
+            # Not at interpreter exit: the SDK may be shut down by then.
+            weakref.finalize(cursor, self._end, run).atexit = False
         except BaseException as exc:
             if is_fatal(exc):
                 raise
