@@ -111,6 +111,8 @@ class _Hooks:
         # psycopg 3.1 has no raw cursors: then no cursor is one.
         self._raw_cursor: type = _raw_cursor_class()
         self.pipelines = PipelineTracker(self)
+        # Set when psycopg's pipeline results are hooked: only then can a queued call complete.
+        self.track_pipelines = False
         # The sampler whose drop policy is known, and that policy (see `_dropped`).
         self._sampler: Any = _UNSET
         self._drops = _KEEPS
@@ -174,8 +176,9 @@ class _Hooks:
         return call, self.commented(cursor, query, many or params is not None, call, current)
 
     def queued(self, call: _Call | None, conn: Any) -> Pending | None:
-        """In pipeline mode, the statement this call queues; None otherwise (the usual case)."""
-        if call is None or getattr(conn, "_pipeline", None) is None:
+        """In pipeline mode, the statement this call queues; None otherwise (the usual case),
+        and always None unless pipeline results are hooked (see `_pipeline_targets`)."""
+        if call is None or not self.track_pipelines or getattr(conn, "_pipeline", None) is None:
             return None
         return self.pipelines.queue(call, conn)
 
@@ -991,6 +994,7 @@ class PsycopgInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         tracer = trace.get_tracer(SCOPE, __version__, kwargs.get("tracer_provider"))
         engine = kwargs.get("engine") or runtime.engine()
         hooks = _Hooks(tracer, engine, kwargs.get("settings") or settings())
+        hooks.track_pipelines = bool(_pipeline_targets())
         originals: list[tuple[Any, str, Any]] = []
         for owner, name, wrap in _targets():
             original = vars(owner)[name]
