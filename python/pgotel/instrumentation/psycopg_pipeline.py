@@ -130,7 +130,13 @@ class PipelineTracker:
         run = functools.partial(original, *args)
         seq = state.processed
         state.processed = seq + 1
-        owner = self._owner(state, seq)
+        try:
+            owner = self._owner(state, seq)
+        except BaseException as exc:
+            if is_fatal(exc):
+                raise
+            report_fault(self.hooks.engine, "psycopg pipeline (results)", exc)
+            owner = None
         if owner is None:
             run()
             return
