@@ -10,11 +10,15 @@ the original functions back.
 The span and the engine record are built from the query's fingerprint: the
 span is named by `db.query.summary` and carries the normalized text (literals
 replaced), never the raw text or the parameters unless asked for.
+
+Beside this module: psycopg_copy (COPY and its bytes), psycopg_pipeline
+(statements completed when their results arrive), psycopg_server_cursor
+(named cursors and their fetches), psycopg_transaction (commit, rollback and
+transaction blocks).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import reprlib
 import time
@@ -34,6 +38,7 @@ from pgotel.config import Settings, settings
 from pgotel.faults import is_fatal, report_fault
 from pgotel.instrumentation import sqlcomment
 from pgotel.instrumentation.operation import current_operation
+from pgotel.instrumentation.psycopg_copy import wrap_copy, wrap_copy_async
 from pgotel.instrumentation.psycopg_pipeline import (
     Pending,
     PipelineTracker,
@@ -46,6 +51,12 @@ from pgotel.instrumentation.psycopg_server_cursor import (
     wrap_close,
     wrap_close_async,
     wrap_fetch_gen,
+)
+from pgotel.instrumentation.psycopg_transaction import (
+    wrap_block_exit,
+    wrap_block_exit_async,
+    wrap_transaction_end,
+    wrap_transaction_end_async,
 )
 
 #: The instrumentation scope of pgotel's psycopg spans. The aggregating
@@ -597,57 +608,6 @@ def _wrap_statement_async(many: bool) -> Wrapper:
     return wrap
 
 
-class _CopyBytes:
-    """Bytes one COPY moved, counted where psycopg hands its buffers to libpq (or reads them)."""
-
-    __slots__ = ("total",)
-
-    def __init__(self) -> None:
-        self.total = 0
-
-
-def _count_copy_bytes(transfer: Any, call: _Call | None, is_async: bool) -> _CopyBytes | None:
-    """Count the bytes `transfer` moves, when its span records them.
-
-    The Copy object's private `_write` (an attribute psycopg sets to its writer's `write`)
-    and `_read_gen` are wrapped on this one object: COPY FROM is counted per flushed buffer
-    (about 32 KiB), COPY TO per row psycopg reads, however the app reads them. Unsampled
-    COPYs count nothing (the bytes only go on the span).
-    """
-    if call is None or not call.span.is_recording():
-        return None
-    try:
-        counter = _CopyBytes()
-        write = transfer._write
-
-        async def counted_write_async(data: Any) -> Any:
-            counter.total += len(data)
-            return await write(data)
-
-        def counted_write(data: Any) -> Any:
-            counter.total += len(data)
-            return write(data)
-
-        read_gen = transfer._read_gen
-
-        def counted_read_gen() -> Any:
-            data = yield from read_gen()
-            counter.total += len(data)
-            return data
-
-        transfer._write = counted_write_async if is_async else counted_write
-        transfer._read_gen = counted_read_gen
-        return counter
-    except Exception:
-        return None
-
-
-def _copied(call: _Call | None, counter: _CopyBytes | None) -> None:
-    if call is not None and counter is not None:
-        with contextlib.suppress(Exception):
-            call.span.set_attribute("pgotel.copy.bytes", counter.total)
-
-
 def _wrap_declare(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
     """A named cursor's execute (DECLARE): the call stays open for its fetches."""
 
@@ -680,48 +640,6 @@ def _wrap_declare_async(original: Callable[..., Any], hooks: _Hooks) -> Callable
         return result
 
     return declare
-
-
-def _wrap_copy(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-    """COPY: one span over the whole transfer, from the statement to the end of the block."""
-
-    @functools.wraps(original)
-    @contextlib.contextmanager
-    def copy(self: Any, statement: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self.connection, statement, params)
-        counter = None
-        try:
-            with original(self, statement, params, *args, **kwargs) as transfer:
-                counter = _count_copy_bytes(transfer, call, is_async=False)
-                yield transfer
-        except BaseException as exc:
-            _copied(call, counter)
-            hooks.fail(call, exc)
-            raise
-        _copied(call, counter)
-        hooks.finish(call, self)
-
-    return copy
-
-
-def _wrap_copy_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-    @functools.wraps(original)
-    @contextlib.asynccontextmanager
-    async def copy(self: Any, statement: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self.connection, statement, params)
-        counter = None
-        try:
-            async with original(self, statement, params, *args, **kwargs) as transfer:
-                counter = _count_copy_bytes(transfer, call, is_async=True)
-                yield transfer
-        except BaseException as exc:
-            _copied(call, counter)
-            hooks.fail(call, exc)
-            raise
-        _copied(call, counter)
-        hooks.finish(call, self)
-
-    return copy
 
 
 def _wrap_stream(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
@@ -764,127 +682,6 @@ def _wrap_stream_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[
         hooks.finish(call, self, rows)
 
     return stream
-
-
-def _in_transaction(conn: Any) -> bool:
-    """Will commit()/rollback() send anything? Not when idle or in autocommit."""
-    try:
-        return bool(conn.pgconn.transaction_status != 0)  # 0 is libpq's PQTRANS_IDLE
-    except Exception:
-        return True
-
-
-def _wrap_transaction_end(statement: str) -> Wrapper:
-    """commit() and rollback(): a span and an engine record, like the statement they send."""
-
-    def wrap(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-        @functools.wraps(original)
-        def end(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if not _in_transaction(self):  # psycopg sends nothing: record nothing
-                return original(self, *args, **kwargs)
-            call = hooks.start(self, statement, None)
-            try:
-                result = original(self, *args, **kwargs)
-            except BaseException as exc:
-                hooks.fail(call, exc)
-                raise
-            hooks.finish(call, None, -1)
-            return result
-
-        return end
-
-    return wrap
-
-
-def _wrap_transaction_end_async(statement: str) -> Wrapper:
-    def wrap(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-        @functools.wraps(original)
-        async def end(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if not _in_transaction(self):
-                return await original(self, *args, **kwargs)
-            call = hooks.start(self, statement, None)
-            try:
-                result = await original(self, *args, **kwargs)
-            except BaseException as exc:
-                hooks.fail(call, exc)
-                raise
-            hooks.finish(call, None, -1)
-            return result
-
-        return end
-
-    return wrap
-
-
-def _block_end(tx: Any, exc_val: BaseException | None) -> str | None:
-    """What a `conn.transaction()` block sends as it ends, or None when it sends nothing.
-
-    The outer block sends COMMIT or ROLLBACK; a nested one releases or rolls back to its
-    savepoint, recorded under one text whatever the savepoint's name (psycopg numbers them).
-    """
-    try:
-        if tx.pgconn.status != 0:  # libpq's CONNECTION_OK: psycopg sends nothing otherwise
-            return None
-        if tx._conn._num_transactions - 1 != tx._stack_index:
-            return None  # out of order: psycopg raises before sending anything
-        commit = not exc_val and not tx.force_rollback
-        if tx._outer_transaction:
-            return "COMMIT" if commit else "ROLLBACK"
-        return "RELEASE SAVEPOINT" if commit else "ROLLBACK TO SAVEPOINT"
-    except Exception:
-        return None
-
-
-def _wrap_block_exit(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-    """Transaction.__exit__: the COMMIT, ROLLBACK or savepoint end it sends, like commit()."""
-
-    @functools.wraps(original)
-    def exit_(self: Any, exc_type: Any, exc_val: Any, exc_tb: Any) -> Any:
-        statement = _block_end(self, exc_val)
-        if statement is None:
-            return original(self, exc_type, exc_val, exc_tb)
-        call = hooks.start(self._conn, statement, None)
-        queued = hooks.queued(call, self._conn)
-        try:
-            result = original(self, exc_type, exc_val, exc_tb)
-        except BaseException as exc:
-            if queued is None:
-                hooks.fail(call, exc)
-            else:
-                hooks.pipelines.returned(queued, exc)
-            raise
-        if queued is None:
-            hooks.finish(call, None, -1)
-        else:
-            hooks.pipelines.returned(queued, None)
-        return result
-
-    return exit_
-
-
-def _wrap_block_exit_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-    @functools.wraps(original)
-    async def aexit(self: Any, exc_type: Any, exc_val: Any, exc_tb: Any) -> Any:
-        statement = _block_end(self, exc_val)
-        if statement is None:
-            return await original(self, exc_type, exc_val, exc_tb)
-        call = hooks.start(self._conn, statement, None)
-        queued = hooks.queued(call, self._conn)
-        try:
-            result = await original(self, exc_type, exc_val, exc_tb)
-        except BaseException as exc:
-            if queued is None:
-                hooks.fail(call, exc)
-            else:
-                hooks.pipelines.returned(queued, exc)
-            raise
-        if queued is None:
-            hooks.finish(call, None, -1)
-        else:
-            hooks.pipelines.returned(queued, None)
-        return result
-
-    return aexit
 
 
 def _wrap_connect(original: Any, hooks: _Hooks) -> Any:
@@ -954,24 +751,24 @@ def _targets() -> list[tuple[type, str, Wrapper]]:
         *fetches,
         (psycopg.ServerCursor, "close", lambda o, h: wrap_close(o, h.cursor_runs)),
         (psycopg.AsyncServerCursor, "close", lambda o, h: wrap_close_async(o, h.cursor_runs)),
-        (psycopg.Transaction, "__exit__", _wrap_block_exit),
-        (psycopg.AsyncTransaction, "__aexit__", _wrap_block_exit_async),
+        (psycopg.Transaction, "__exit__", wrap_block_exit),
+        (psycopg.AsyncTransaction, "__aexit__", wrap_block_exit_async),
         (psycopg.Cursor, "execute", _wrap_statement(many=False)),
         (psycopg.Cursor, "executemany", _wrap_statement(many=True)),
-        (psycopg.Cursor, "copy", _wrap_copy),
+        (psycopg.Cursor, "copy", wrap_copy),
         (psycopg.Cursor, "stream", _wrap_stream),
         (psycopg.ServerCursor, "execute", _wrap_declare),
         (psycopg.AsyncCursor, "execute", _wrap_statement_async(many=False)),
         (psycopg.AsyncCursor, "executemany", _wrap_statement_async(many=True)),
-        (psycopg.AsyncCursor, "copy", _wrap_copy_async),
+        (psycopg.AsyncCursor, "copy", wrap_copy_async),
         (psycopg.AsyncCursor, "stream", _wrap_stream_async),
         (psycopg.AsyncServerCursor, "execute", _wrap_declare_async),
         (psycopg.Connection, "connect", _wrap_connect),
-        (psycopg.Connection, "commit", _wrap_transaction_end("COMMIT")),
-        (psycopg.Connection, "rollback", _wrap_transaction_end("ROLLBACK")),
+        (psycopg.Connection, "commit", wrap_transaction_end("COMMIT")),
+        (psycopg.Connection, "rollback", wrap_transaction_end("ROLLBACK")),
         (psycopg.AsyncConnection, "connect", _wrap_connect_async),
-        (psycopg.AsyncConnection, "commit", _wrap_transaction_end_async("COMMIT")),
-        (psycopg.AsyncConnection, "rollback", _wrap_transaction_end_async("ROLLBACK")),
+        (psycopg.AsyncConnection, "commit", wrap_transaction_end_async("COMMIT")),
+        (psycopg.AsyncConnection, "rollback", wrap_transaction_end_async("ROLLBACK")),
     ]
 
 
