@@ -291,3 +291,31 @@ def test_instrument_connection_records_pipeline_statements_as_they_are_queued(ds
             conn.execute("SELECT %s::int - 7", (2,))
     rows = {r["text"]: r for r in merge_snapshots([engine.snapshot()]).rows()}
     assert rows["SELECT $1::int - $2"]["calls"] == 2
+
+
+def test_a_cancelled_pipeline_sync_leaves_no_statement_open(dsn: str, traced: Traced) -> None:
+    async def main() -> None:
+        conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
+
+        async def work() -> None:
+            async with conn.pipeline() as pipeline:
+                await conn.execute("SELECT 1")
+                await conn.execute("SELECT pg_sleep(5)")
+                await pipeline.sync()
+
+        task = asyncio.ensure_future(work())
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await conn.close()
+
+    asyncio.run(main())
+    rows = traced.rows()
+    assert rows["SELECT $1"]["calls"] == 1
+    assert (rows["SELECT pg_sleep($1)"]["calls"], rows["SELECT pg_sleep($1)"]["errors"]) == (1, 1)
+    assert [s.status.status_code for s in traced.spans() if s.name == "SELECT"] == [
+        StatusCode.UNSET,
+        StatusCode.ERROR,
+    ]
+    assert traced.engine.stats()["internal_errors"] == 0
