@@ -20,6 +20,9 @@ from pgotel.errors import ConfigError
 
 T = TypeVar("T")
 
+#: Cache names are bounded: at most this many redis key prefixes.
+MAX_REDIS_PREFIXES = 256
+
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -76,6 +79,14 @@ def _comment_mode(text: str) -> str:
     return mode
 
 
+def _prefixes(text: str) -> tuple[str, ...]:
+    """Comma-separated key prefixes, longest first so the most specific one names a key."""
+    found = {word.strip() for word in text.split(",") if word.strip()}
+    if len(found) > MAX_REDIS_PREFIXES:
+        raise ValueError(f"at most {MAX_REDIS_PREFIXES} prefixes")
+    return tuple(sorted(found, key=lambda p: (-len(p), p)))
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(word.strip().lower() for word in text.split(",") if word.strip())
 
@@ -102,6 +113,10 @@ class Settings:
     pool_wait_event_ms: float
     #: One query run this many times within one GraphQL operation is an N+1 pattern.
     n_plus_one_threshold: int
+    #: Redis keys starting with one of these name a cache by that prefix; others are "redis".
+    redis_prefixes: tuple[str, ...]
+    #: Put redis key names on spans (they can hold personal data: off by default).
+    redis_capture_keys: bool
 
     def described(self) -> list[tuple[str, str, object]]:
         """(variable, field, value) for every setting, in the order they are read."""
@@ -133,6 +148,8 @@ class Settings:
             n_plus_one_threshold=_read(
                 env, "PGOTEL_N_PLUS_ONE_THRESHOLD", _at_least_two, lambda: 5
             ),
+            redis_prefixes=_read(env, "PGOTEL_REDIS_PREFIXES", _prefixes, tuple),
+            redis_capture_keys=_read(env, "PGOTEL_REDIS_CAPTURE_KEYS", _bool, lambda: False),
         )
 
 
@@ -150,6 +167,8 @@ VARIABLES = {
     "sqlcommenter": "PGOTEL_SQLCOMMENTER",
     "pool_wait_event_ms": "PGOTEL_POOL_WAIT_EVENT_MS",
     "n_plus_one_threshold": "PGOTEL_N_PLUS_ONE_THRESHOLD",
+    "redis_prefixes": "PGOTEL_REDIS_PREFIXES",
+    "redis_capture_keys": "PGOTEL_REDIS_CAPTURE_KEYS",
 }
 
 

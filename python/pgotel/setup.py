@@ -36,9 +36,10 @@ def configure(*, instrument: bool = True, auto_instrumentation_version: str | No
 
     Reads every OTEL_* setting the SDK knows (exporters, sampler, resource) and
     every PGOTEL_* one; a bad value raises `pgotel.errors.ConfigError` here, at
-    start-up, naming the variable. With `instrument`, the psycopg, psycopg_pool
-    and graphql-core instrumentations are turned on too, for the libraries that
-    are installed (the launcher does that itself, through their entry points).
+    start-up, naming the variable. With `instrument`, the psycopg, psycopg_pool,
+    graphql-core, redis, valkey and DataLoader instrumentations are turned on
+    too, for the libraries that are installed (the launcher does that itself,
+    through their entry points).
     """
     global _configured
     with _lock:
@@ -103,6 +104,10 @@ def _instrument_installed_libraries() -> None:
         ("pgotel.instrumentation.psycopg", "PsycopgInstrumentor"),
         ("pgotel.instrumentation.psycopg_pool", "PsycopgPoolInstrumentor"),
         ("pgotel.instrumentation.graphql", "GraphQLInstrumentor"),
+        ("pgotel.instrumentation.redis", "RedisInstrumentor"),
+        ("pgotel.instrumentation.redis", "ValkeyInstrumentor"),
+        ("pgotel.instrumentation.dataloader", "StrawberryDataLoaderInstrumentor"),
+        ("pgotel.instrumentation.dataloader", "AioDataLoaderInstrumentor"),
     ):
         try:
             instrumentor = getattr(__import__(module, fromlist=[name]), name)()

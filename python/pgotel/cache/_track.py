@@ -1,0 +1,355 @@
+"""In-process caches followed through their own counts: lru_cache functions, cachetools caches.
+
+Nothing is timed per lookup here (a dict lookup is cheaper than timing it).
+Counts are read every `PGOTEL_SNAPSHOT_INTERVAL` seconds by a daemon thread,
+at exit, and whenever `collect()` is called, and added to the engine as
+untimed calls: hits, misses, sets, evictions, and the current size.
+
+- Anything with `cache_info()` (`functools.lru_cache`, cachetools' `@cached(...,
+  info=True)`): the counts come from `cache_info()`. Its evictions are derived:
+  misses that did not grow the cache.
+- A cachetools `Cache` (LRUCache, TTLCache, ...): the instance's class is swapped
+  for a subclass of it that counts lookups, misses (`__missing__` and `get`),
+  sets and evictions (`popitem`) and then does exactly what its class does.
+  `isinstance`, `repr`, pickling and copying are unchanged (a copy or an
+  unpickled cache is not tracked).
+"""
+
+from __future__ import annotations
+
+import atexit
+import copyreg
+import os
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from pgotel import runtime
+from pgotel._native import Engine
+from pgotel.cache._keys import EVICT, HIT, KIND, MISS, SET, SIZE, key_name
+from pgotel.faults import report_fault
+
+C = TypeVar("C")
+
+#: Tracked caches at most; past it `track()` leaves the cache alone and counts a fault.
+MAX_TRACKED = 1024
+
+
+class _Tracker(Protocol):
+    name: str
+
+    def alive(self) -> bool: ...
+    def poll(self, engine: Engine) -> None: ...
+    def rebase(self) -> None: ...
+
+
+def _add(engine: Engine, name: str, outcome: str, n: int) -> None:
+    if n > 0:
+        engine.count_named(KIND, key_name(name, outcome), outcome, n)
+
+
+def _size(engine: Engine, name: str, entries: int) -> None:
+    engine.record_named(KIND, key_name(name, SIZE), SIZE, 0, None, max(int(entries), 0))
+
+
+class _InfoTracker:
+    """A function with `cache_info()`: counts are the differences since the last poll."""
+
+    def __init__(self, fn: Any, name: str, engine: Engine | None) -> None:
+        self.name = name
+        self.engine = engine
+        self.ref = weakref.ref(fn)
+        self.last = fn.cache_info()
+
+    def alive(self) -> bool:
+        return self.ref() is not None
+
+    def rebase(self) -> None:
+        fn = self.ref()
+        if fn is not None:
+            self.last = fn.cache_info()
+
+    def poll(self, engine: Engine) -> None:
+        fn = self.ref()
+        if fn is None:
+            return
+        info = fn.cache_info()
+        last, self.last = self.last, info
+        if info.hits < last.hits or info.misses < last.misses:
+            # cache_clear() started the counts again: all of them are new.
+            hits, misses, evicted = info.hits, info.misses, 0
+        else:
+            hits, misses = info.hits - last.hits, info.misses - last.misses
+            evicted = max(misses - max(info.currsize - last.currsize, 0), 0)
+        _add(engine, self.name, HIT, hits)
+        _add(engine, self.name, MISS, misses)
+        # An unbounded cache never evicts; a missed key two threads computed at once is
+        # counted twice by lru_cache but stored once: not an eviction either.
+        if info.maxsize is not None and info.currsize >= info.maxsize:
+            _add(engine, self.name, EVICT, evicted)
+        _size(engine, self.name, info.currsize)
+
+
+@dataclass
+class _Counts:
+    lookups: int = 0
+    misses: int = 0
+    sets: int = 0
+    evictions: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, what: str) -> None:
+        with self.lock:
+            setattr(self, what, getattr(self, what) + 1)
+
+    def take(self) -> tuple[int, int, int, int]:
+        with self.lock:
+            taken = (self.lookups, self.misses, self.sets, self.evictions)
+            self.lookups = self.misses = self.sets = self.evictions = 0
+        return taken
+
+
+# What object.__reduce_ex__ names as the constructor (undeclared in typeshed).
+_NEWOBJ = getattr(copyreg, "__newobj__", None)
+_RECONSTRUCTOR = getattr(copyreg, "_reconstructor", None)
+
+#: Counts of each tracked cachetools cache, by id (caches are unhashable mappings).
+_counts: dict[int, _Counts] = {}
+_counting_classes: dict[type, type] = {}
+_classes_lock = threading.Lock()
+
+
+def _counting(obj: Any, what: str) -> None:
+    counts = _counts.get(id(obj))
+    if counts is not None:
+        try:
+            counts.add(what)
+        except Exception as exc:
+            report_fault(None, "pgotel.cache (cachetools)", exc)
+
+
+def _counting_class(base: type) -> type:
+    """A subclass of the cachetools class `base` that counts, then does what `base` does."""
+    with _classes_lock:
+        made = _counting_classes.get(base)
+        if made is not None:
+            return made
+
+        class Counting(base):  # type: ignore[misc]
+            def __getitem__(self, key: Any) -> Any:
+                _counting(self, "lookups")
+                return super().__getitem__(key)
+
+            def __missing__(self, key: Any) -> Any:
+                _counting(self, "misses")
+                return super().__missing__(key)
+
+            def get(self, key: Any, default: Any = None) -> Any:
+                if key not in self:
+                    # Cache.get answers a missing key without __getitem__: count it here.
+                    _counting(self, "lookups")
+                    _counting(self, "misses")
+                return super().get(key, default)
+
+            def __setitem__(self, key: Any, value: Any) -> None:
+                _counting(self, "sets")
+                super().__setitem__(key, value)
+
+            def popitem(self) -> Any:
+                _counting(self, "evictions")
+                return super().popitem()
+
+            def __copy__(self) -> Any:
+                copied = super().__copy__()
+                if type(copied) is Counting:
+                    copied.__class__ = base
+                return copied
+
+            def __reduce_ex__(self, protocol: Any) -> Any:
+                # Pickled and copied as the plain class: the copy is not tracked.
+                reduced = super().__reduce_ex__(protocol)
+                if not isinstance(reduced, tuple):
+                    return reduced
+                if reduced[0] is _NEWOBJ:
+                    return (_RECONSTRUCTOR, (base, object, None), *reduced[2:])
+                if reduced[0] is _RECONSTRUCTOR:  # protocols 0 and 1
+                    return (reduced[0], (base, *reduced[1][1:]), *reduced[2:])
+                return reduced
+
+        if not hasattr(base, "__copy__"):
+            del Counting.__copy__  # copy.copy() then goes through __reduce_ex__
+        Counting.__name__ = base.__name__
+        Counting.__qualname__ = base.__qualname__
+        Counting.__module__ = base.__module__
+        _counting_classes[base] = Counting
+        return Counting
+
+
+class _CachetoolsTracker:
+    def __init__(self, cache: Any, name: str, engine: Engine | None) -> None:
+        self.name = name
+        self.engine = engine
+        self.ref = weakref.ref(cache)
+        self.key = id(cache)
+        self.base = type(cache)
+        _counts[self.key] = _Counts()
+        weakref.finalize(cache, _counts.pop, self.key, None)
+        cache.__class__ = _counting_class(self.base)
+
+    def alive(self) -> bool:
+        return self.ref() is not None
+
+    def rebase(self) -> None:
+        counts = _counts.get(self.key)
+        if counts is not None:
+            counts.lock = threading.Lock()  # a lock held across fork stays held in the child
+            counts.take()
+
+    def poll(self, engine: Engine) -> None:
+        cache = self.ref()
+        counts = _counts.get(self.key)
+        if cache is None or counts is None:
+            return
+        lookups, misses, sets, evictions = counts.take()
+        _add(engine, self.name, HIT, lookups - misses)
+        _add(engine, self.name, MISS, misses)
+        _add(engine, self.name, SET, sets)
+        _add(engine, self.name, EVICT, evictions)
+        _size(engine, self.name, cache.currsize)
+
+    def restore(self) -> None:
+        cache = self.ref()
+        if cache is not None and type(cache) is _counting_classes.get(self.base):
+            cache.__class__ = self.base
+        _counts.pop(self.key, None)
+
+
+class _Registry:
+    """The tracked caches and the thread that reads them."""
+
+    def __init__(self) -> None:
+        self.trackers: list[_Tracker] = []
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.stop = threading.Event()
+
+    def add(self, tracker: _Tracker) -> None:
+        with self.lock:
+            self.trackers = [t for t in self.trackers if t.alive()]
+            self.trackers.append(tracker)
+            if self.thread is None:
+                self.start()
+
+    def start(self) -> None:
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="pgotel-cache", daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        from pgotel.config import settings
+
+        try:
+            interval = settings().snapshot_interval_s
+        except Exception:
+            interval = 5.0
+        while not self.stop.wait(interval):
+            self.collect()
+
+    def collect(self) -> None:
+        with self.lock:
+            trackers = list(self.trackers)
+        for tracker in trackers:
+            engine = getattr(tracker, "engine", None) or runtime.engine()
+            try:
+                tracker.poll(engine)
+            except Exception as exc:
+                report_fault(engine, "pgotel.cache (reading a tracked cache)", exc)
+
+    def after_fork(self) -> None:
+        # The child's engine starts empty: only what the child does from now on counts.
+        self.lock = threading.Lock()
+        self.thread = None
+        for tracker in self.trackers:
+            try:
+                tracker.rebase()
+            except Exception as exc:
+                report_fault(None, "pgotel.cache (after fork)", exc)
+        if self.trackers:
+            self.start()
+
+
+_registry = _Registry()
+os.register_at_fork(after_in_child=_registry.after_fork)
+atexit.register(_registry.collect)
+
+
+def collect() -> None:
+    """Read every tracked cache's counts into the engine now (also done every few seconds)."""
+    _registry.collect()
+
+
+def track(cache: C | None = None, *, name: str | None = None, engine: Engine | None = None) -> Any:
+    """Follow `cache` as cache `name`; returns `cache` itself, unchanged in behaviour.
+
+    `cache` is a function with `cache_info()` (`functools.lru_cache`, cachetools'
+    `cached(..., info=True)`) or a cachetools `Cache`. Without `cache`, returns a
+    decorator: `@track(name="users")` above `@functools.lru_cache`. The name defaults
+    to the function's qualified name or the cache's class name.
+    Raises TypeError for anything else (a mistake in the app's set-up, not at run time).
+    """
+    if cache is None:
+
+        def decorator(target: C) -> C:
+            track(target, name=name, engine=engine)
+            return target
+
+        return decorator
+    if len(_registry.trackers) >= MAX_TRACKED:
+        report_fault(engine, "pgotel.cache.track", OverflowError(f"over {MAX_TRACKED} caches"))
+        return cache
+    tracker: _Tracker
+    if callable(getattr(cache, "cache_info", None)):
+        label = name or _function_name(cache)
+        tracker = _InfoTracker(cache, label, engine)
+    elif _is_cachetools_cache(cache):
+        if type(cache) in _counting_classes.values():
+            return cache  # already tracked
+        tracker = _CachetoolsTracker(cache, name or type(cache).__name__, engine)
+    else:
+        raise TypeError(
+            "pgotel.cache.track() takes a function with cache_info() (functools.lru_cache) "
+            f"or a cachetools Cache, not {type(cache).__name__}"
+        )
+    _registry.add(tracker)
+    return cache
+
+
+def untrack(cache: Any) -> None:
+    """Stop following `cache` (a cachetools cache gets its own class back)."""
+    with _registry.lock:
+        kept: list[_Tracker] = []
+        for t in _registry.trackers:
+            target = getattr(t, "ref", lambda: None)()
+            if target is cache:
+                if isinstance(t, _CachetoolsTracker):
+                    t.restore()
+            else:
+                kept.append(t)
+        _registry.trackers = kept
+
+
+def _function_name(fn: Any) -> str:
+    wrapped: Callable[..., Any] = getattr(fn, "__wrapped__", fn)
+    module = getattr(wrapped, "__module__", None) or ""
+    qualname = getattr(wrapped, "__qualname__", None) or type(fn).__name__
+    return f"{module}.{qualname}" if module else qualname
+
+
+def _is_cachetools_cache(obj: Any) -> bool:
+    try:
+        import cachetools
+    except ImportError:
+        return False
+    return isinstance(obj, cachetools.Cache)
