@@ -249,3 +249,63 @@ def test_cachetools_cached_function_exact_under_8_threads() -> None:
 def test_track_refuses_what_it_cannot_follow() -> None:
     with pytest.raises(TypeError, match="cache_info"):
         pgotel.cache.track({"a": 1}, name="dict")
+
+
+def test_lru_cache_behaviour_is_unchanged() -> None:
+    def make() -> Any:
+        @functools.lru_cache(maxsize=4)
+        def f(x: int) -> tuple[int, int]:
+            if x < 0:
+                raise ValueError(x)
+            return (x, x * x)
+
+        return f
+
+    def script(f: Any) -> list[Any]:
+        out: list[Any] = []
+        for x in (1, 2, 1, 3, -1, 4, 5, 6, 1, 2):
+            try:
+                out.append(f(x))
+            except ValueError as exc:
+                out.append(("ValueError", exc.args))
+        out.append(f.cache_info())
+        f.cache_clear()
+        out.append(f.cache_info())
+        return out
+
+    plain = script(make())
+    tracked = make()
+    assert pgotel.cache.track(tracked, name="f", engine=Engine()) is tracked
+    assert script(tracked) == plain
+    pgotel.cache.untrack(tracked)
+
+
+def test_a_forked_child_counts_from_the_fork() -> None:
+    import os
+
+    engine = Engine()
+
+    @functools.lru_cache
+    def ident(x: int) -> int:
+        return x
+
+    pgotel.cache.track(ident, name="forked", engine=engine)
+    for _ in range(5):
+        ident(1)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            engine.reset()  # as the runtime's engine is reset in a child
+            ident(1)
+            ident(2)
+            pgotel.cache.collect()
+            got = calls(engine)
+            os.write(write, f"{got.get('forked:hit', 0)} {got.get('forked:miss', 0)}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as answer:
+        assert answer.read() == "1 1"  # the parent's five hits are not the child's
+    pgotel.cache.untrack(ident)

@@ -18,6 +18,7 @@ from pgotel.cache.stats import _blank
 #: Rows of each kind read, at most.
 DEFAULT_LIMIT = 10
 TIMEOUT = "5s"
+SOURCE = "pg_stat_statements"
 
 DATABASES = """
 SELECT datname, blks_hit, blks_read FROM pg_stat_database
@@ -73,10 +74,23 @@ def probe(
             "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"
         ).fetchone()
         if installed:
-            for query, hit, read in conn.execute(STATEMENTS, (limit,)):
-                fp = fingerprint(query)
-                row = _row(f"statement {fp.summary}", "pg_stat_statements", hit, read)
-                row["query"] = fp.normalized
-                row["fingerprint"] = fp.hex if fp.hex in known_ids else None
-                rows.append(row)
+            rows += _statements(conn.execute(STATEMENTS, (limit,)), known_ids)
     return rows
+
+
+def _statements(found: Any, known_ids: frozenset[str]) -> list[dict[str, Any]]:
+    # pg_stat_statements keeps a query once per user and nesting level: pgotel's fingerprint
+    # is one query shape, so entries of one fingerprint are added up.
+    by_id: dict[str, dict[str, Any]] = {}
+    for query, hit, read in found:
+        fp = fingerprint(query)
+        row = by_id.get(fp.hex)
+        if row is None:
+            row = by_id[fp.hex] = _row(f"statement {fp.summary} ({fp.hex})", SOURCE, 0, 0)
+            row["query"] = fp.normalized
+            row["fingerprint"] = fp.hex if fp.hex in known_ids else None
+        row["hits"] += int(hit)
+        row["misses"] += int(read)
+        row["lookups"] = row["hits"] + row["misses"]
+        row["hit_ratio"] = round(row["hits"] / row["lookups"], 4) if row["lookups"] else None
+    return list(by_id.values())
