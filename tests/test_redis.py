@@ -258,3 +258,50 @@ def test_valkey_client_is_instrumented_as_valkey(redis_url: str):
     assert inst.calls() == {"user::set": 1, "user::hit": 1, "valkey:miss": 1}
     span = inst.spans.get_finished_spans()[-1]
     assert dict(span.attributes or {})["db.system.name"] == "valkey"
+
+
+@pytest.mark.parametrize("contrib_first", [True, False])
+def test_no_second_span_beside_the_contrib_instrumentation(
+    client: redis.Redis, contrib_first: bool
+) -> None:
+    from opentelemetry.instrumentation.redis import RedisInstrumentor as Contrib
+
+    contrib_spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(contrib_spans))
+    if contrib_first:
+        Contrib().instrument(tracer_provider=provider)
+    inst = _instrument(RedisInstrumentor())
+    if not contrib_first:
+        Contrib().instrument(tracer_provider=provider)
+    try:
+        client.set("user:1", "a")
+        assert client.get("user:1") == b"a"
+    finally:
+        # Patches come off in the reverse order they went on.
+        if contrib_first:
+            RedisInstrumentor().uninstrument()
+            Contrib().uninstrument()
+        else:
+            Contrib().uninstrument()
+            RedisInstrumentor().uninstrument()
+    assert [s.name for s in contrib_spans.get_finished_spans()] == ["SET", "GET"]
+    assert inst.spans.get_finished_spans() == ()
+    assert inst.calls() == {"user::set": 1, "user::hit": 1}
+    assert not hasattr(redis.Redis.execute_command, "__wrapped__")
+
+
+def test_a_pipeline_error_is_counted_for_its_command(
+    client: redis.Redis, instrumented: Instrumented
+) -> None:
+    client.hset("user:h", "f", "v")
+    with client.pipeline(transaction=False) as pipe:
+        pipe.get("user:h").get("user:missing")
+        results = pipe.execute(raise_on_error=False)
+    assert isinstance(results[0], redis.ResponseError) and results[1] is None
+    assert instrumented.calls() == {"user::set": 1, "user::error": 1, "user::miss": 1}
+    with client.pipeline(transaction=False) as pipe:
+        pipe.get("user:h")
+        with pytest.raises(redis.ResponseError):
+            pipe.execute()
+    assert instrumented.calls()["user::error"] == 2

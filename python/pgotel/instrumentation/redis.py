@@ -16,7 +16,9 @@ A span per command exists only when the trace is sampled.
 from __future__ import annotations
 
 import functools
+import sys
 import time
+import types
 import weakref
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, ClassVar
@@ -34,6 +36,10 @@ from pgotel.config import Settings, settings
 from pgotel.faults import is_fatal, report_fault
 
 SCOPE = "pgotel.instrumentation.redis"
+
+#: The contrib instrumentation. When it is on too, its span covers each command: pgotel adds
+#: no second one (whichever of the two wraps the other) and still counts the command.
+CONTRIB_MODULE = "opentelemetry.instrumentation.redis"
 
 # How a command's result says hit or miss.
 READ = "read"  # one value: None is a miss
@@ -95,6 +101,8 @@ class _Hooks:
 
     def start(self, client: Any, name: str, args: Sequence[Any]) -> Span | None:
         try:
+            if self.system == "redis" and _contrib_active():
+                return None
             attrs = dict(self._server(client))
             attrs["db.operation.name"] = name
             if self.capture_keys:
@@ -214,6 +222,14 @@ class _Hooks:
                     self.engine.count_named(KIND, key_name(cache, outcome), outcome, n)
 
 
+def _contrib_active() -> bool:
+    """Is opentelemetry-instrumentation-redis instrumenting redis-py in this process?"""
+    module = sys.modules.get(CONTRIB_MODULE)
+    instrumentor = getattr(module, "RedisInstrumentor", None)
+    instance = getattr(instrumentor, "_instance", None)
+    return bool(getattr(instance, "_is_instrumented_by_opentelemetry", False))
+
+
 def _command_name(args: Sequence[Any]) -> str:
     if not args:
         return "?"
@@ -232,6 +248,19 @@ def _query_text(name: str, args: Sequence[Any]) -> str:
         parts.append(key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key))
     parts += ["?"] * (len(args) - 1 - len(keys))
     return " ".join(parts)
+
+
+def _unbound(original: Any) -> Callable[..., Any]:
+    """`original` as a plain `(self, *args)` callable. A plain function already is one; a
+    descriptor (the contrib instrumentation's wrapt wrapper) must be bound to `self` first."""
+    if type(original) is types.FunctionType:  # not isinstance: a wrapt proxy passes that
+        return original
+
+    @functools.wraps(original)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return original.__get__(self, type(self))(*args, **kwargs)
+
+    return call
 
 
 def _wrap_execute_command(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
@@ -361,7 +390,7 @@ class _ClientInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         originals = []
         for owner, name, wrap in targets:
             original = vars(owner)[name]
-            setattr(owner, name, wrap(original, hooks))
+            setattr(owner, name, wrap(_unbound(original), hooks))
             originals.append((owner, name, original))
         type(self)._originals = originals
 
