@@ -309,13 +309,13 @@ def track(cache: C | None = None, *, name: str | None = None, engine: Engine | N
     if len(_registry.trackers) >= MAX_TRACKED:
         report_fault(engine, "pgotel.cache.track", OverflowError(f"over {MAX_TRACKED} caches"))
         return cache
+    if any(getattr(t, "ref", lambda: None)() is cache for t in list(_registry.trackers)):
+        return cache  # already tracked: counting it twice would double its figures
     tracker: _Tracker
     if callable(getattr(cache, "cache_info", None)):
         label = name or _function_name(cache)
         tracker = _InfoTracker(cache, label, engine)
     elif _is_cachetools_cache(cache):
-        if type(cache) in _counting_classes.values():
-            return cache  # already tracked
         tracker = _CachetoolsTracker(cache, name or type(cache).__name__, engine)
     else:
         raise TypeError(

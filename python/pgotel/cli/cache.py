@@ -43,9 +43,12 @@ def stats(source: Source, out: Output, sort: str, dsn: str | None) -> None:
     """Per cache: lookups, hit ratio, hit and miss latency, sets, evictions, size."""
     view = source.load()
     rows = cache_stats(view.report, source.window_minutes)
-    # The lowest hit ratio first when sorting by it: that is the cache to look at.
     key = SORTS[sort]
-    rows.sort(key=lambda r: r[key] if r[key] is not None else -1, reverse=sort != "hit-ratio")
+    if sort == "hit-ratio":
+        # The lowest ratio first: that is the cache to look at. No lookups: last.
+        rows.sort(key=lambda r: 2.0 if r[key] is None else r[key])
+    else:
+        rows.sort(key=lambda r: r[key] or 0, reverse=True)
     rows = rows[: out.limit]
     if dsn is not None:
         from pgotel.cache.postgres import probe
