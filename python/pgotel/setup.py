@@ -8,6 +8,7 @@ Either way it runs once per process.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,9 @@ def shutdown(timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
     from opentelemetry import metrics, trace
 
     state = _configured
+    tracked = sys.modules.get("pgotel.cache._track")
+    if tracked is not None:
+        tracked.collect()  # the tracked caches' last counts, into the last snapshot
     if state is not None and state.local_exporter is not None:
         state.local_exporter.shutdown(timeout_s=min(timeout_s, 1.0))
     for provider in (trace.get_tracer_provider(), metrics.get_meter_provider()):
