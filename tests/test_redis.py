@@ -305,3 +305,34 @@ def test_a_pipeline_error_is_counted_for_its_command(
         with pytest.raises(redis.ResponseError):
             pipe.execute()
     assert instrumented.calls()["user::error"] == 2
+
+
+def test_prefixes_are_read_longest_first_and_bounded() -> None:
+    from pgotel.errors import ConfigError
+
+    read = Settings.from_env({"PGOTEL_REDIS_PREFIXES": " user:, user:admin:,,session:"})
+    assert read.redis_prefixes == ("user:admin:", "session:", "user:")
+    assert Settings.from_env({}).redis_prefixes == ()
+    assert Settings.from_env({}).redis_capture_keys is False
+    too_many = ",".join(f"p{i}:" for i in range(257))
+    with pytest.raises(ConfigError, match="PGOTEL_REDIS_PREFIXES"):
+        Settings.from_env({"PGOTEL_REDIS_PREFIXES": too_many})
+
+
+def test_valkey_asyncio_client(redis_url: str) -> None:
+    import valkey.asyncio
+
+    inst = _instrument(ValkeyInstrumentor())
+
+    async def main() -> None:
+        client = valkey.asyncio.Valkey.from_url(redis_url)
+        await client.set("session:a", "1")
+        assert await client.get("session:a") == b"1"
+        assert await client.get("session:b") is None
+        await client.aclose()
+
+    try:
+        asyncio.run(main())
+    finally:
+        ValkeyInstrumentor().uninstrument()
+    assert inst.calls() == {"session::set": 1, "session::hit": 1, "session::miss": 1}
