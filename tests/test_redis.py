@@ -336,3 +336,48 @@ def test_valkey_asyncio_client(redis_url: str) -> None:
     finally:
         ValkeyInstrumentor().uninstrument()
     assert inst.calls() == {"session::set": 1, "session::hit": 1, "session::miss": 1}
+
+
+def test_cache_stats_reads_the_servers_own_figures(client: redis.Redis, tmp_path: Any) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from pgotel.cli import cli
+
+    url = client.connection_pool.connection_kwargs
+    server_url = (
+        f"unix://{url['path']}" if url.get("path") else f"redis://{url['host']}:{url['port']}"
+    )
+
+    def server() -> dict[str, Any]:
+        result = CliRunner().invoke(
+            cli,
+            [
+                "cache",
+                "stats",
+                "--state-dir",
+                str(tmp_path),
+                "--redis",
+                server_url,
+                "--format",
+                "json",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        (row,) = [r for r in json.loads(result.stdout) if r["source"] == "redis server"]
+        return row
+
+    client.set("k1", "v")
+    before = server()
+    client.get("k1")
+    client.get("k1")
+    client.get("absent")
+    after = server()
+    assert (after["hits"] - before["hits"], after["misses"] - before["misses"]) == (2, 1)
+    assert after["size"] >= 1 and after["evictions"] >= 0
+    result = CliRunner().invoke(
+        cli, ["cache", "stats", "--state-dir", str(tmp_path), "--redis", "unix:///nonexistent"]
+    )
+    assert result.exit_code == 0
+    assert "could not read the Redis server's figures" in result.stderr

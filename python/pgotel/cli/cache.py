@@ -39,7 +39,12 @@ def cache() -> None:
 @click.option(
     "--dsn", help="Also read this database's buffer cache hit ratios (pg_stat_* views), live."
 )
-def stats(source: Source, out: Output, sort: str, dsn: str | None) -> None:
+@click.option(
+    "--redis",
+    "redis_url",
+    help="Also read this Redis or valkey server's own hits, misses, evictions and keys, live.",
+)
+def stats(source: Source, out: Output, sort: str, dsn: str | None, redis_url: str | None) -> None:
     """Per cache: lookups, hit ratio, hit and miss latency, sets, evictions, size."""
     view = source.load()
     rows = cache_stats(view.report, source.window_minutes)
@@ -58,6 +63,13 @@ def stats(source: Source, out: Output, sort: str, dsn: str | None) -> None:
             rows += probe(dsn, limit=out.limit, known_ids=known)
         except Exception as exc:  # psycopg.Error, or no psycopg: one line, the rest still shown
             click.echo(f"pgotel: could not read the database's cache figures: {exc}", err=True)
+    if redis_url is not None:
+        from pgotel.cache.redis_server import probe as probe_redis
+
+        try:
+            rows += probe_redis(redis_url)
+        except Exception as exc:  # redis.RedisError, or no redis-py: one line, the rest shown
+            click.echo(f"pgotel: could not read the Redis server's figures: {exc}", err=True)
     columns = [
         Column("CACHE", "cache", right=False, flexible=True),
         Column("SOURCE", "source", right=False),
