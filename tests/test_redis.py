@@ -381,3 +381,16 @@ def test_cache_stats_reads_the_servers_own_figures(client: redis.Redis, tmp_path
     )
     assert result.exit_code == 0
     assert "could not read the Redis server's figures" in result.stderr
+
+
+def test_keys_of_any_type_redis_accepts(client: redis.Redis, instrumented: Instrumented) -> None:
+    client.set(b"user:b", "1")
+    assert client.get(memoryview(b"user:b")) == b"1"  # not hashable: matched, not remembered
+    assert client.get(42) is None
+    assert client.get(b"user:none") is None
+    assert instrumented.calls() == {
+        "user::set": 1,
+        "user::hit": 1,
+        "redis:miss": 1,
+        "user::miss": 1,
+    }

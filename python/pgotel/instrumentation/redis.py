@@ -90,12 +90,13 @@ class _Hooks:
         """The cache a key belongs to: its longest configured prefix, else the system's name."""
         if not self.prefixes:
             return self.system
-        name = self._names.get(key)
+        cacheable = type(key) is str or type(key) is bytes  # a memoryview is not hashable
+        name = self._names.get(key) if cacheable else None
         if name is not None:
             return name
-        text = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
+        text = _text(key)
         name = next((p for p in self.prefixes if text.startswith(p)), self.system)
-        if len(self._names) < MAX_CACHED_CACHE_NAMES:
+        if cacheable and len(self._names) < MAX_CACHED_CACHE_NAMES:
             self._names[key] = name
         return name
 
@@ -146,7 +147,7 @@ class _Hooks:
                     span.set_attribute("pgotel.cache.outcome", outcome)
                     if error is not None:
                         span.set_attribute("error.type", type(error).__qualname__)
-                        span.set_status(Status(StatusCode.ERROR, str(error)))
+                        span.set_status(Status(StatusCode.ERROR))  # no message: it may quote data
                 span.end()
         except BaseException as exc:
             if is_fatal(exc):
@@ -230,6 +231,12 @@ def _contrib_active() -> bool:
     return bool(getattr(instance, "_is_instrumented_by_opentelemetry", False))
 
 
+def _text(key: Any) -> str:
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        return bytes(key).decode("utf-8", "replace")
+    return str(key)
+
+
 def _command_name(args: Sequence[Any]) -> str:
     if not args:
         return "?"
@@ -244,8 +251,7 @@ def _query_text(name: str, args: Sequence[Any]) -> str:
     """The command with its key names (PGOTEL_REDIS_CAPTURE_KEYS), every value as `?`."""
     keys = args[1:] if name in ALL_KEYS else args[1:2]
     parts = [name]
-    for key in keys:
-        parts.append(key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key))
+    parts += [_text(key) for key in keys]
     parts += ["?"] * (len(args) - 1 - len(keys))
     return " ".join(parts)
 
@@ -320,7 +326,7 @@ def _pipeline_done(
             span.set_attribute("db.operation.batch.size", len(commands))
             if error is not None:
                 span.set_attribute("error.type", type(error).__qualname__)
-                span.set_status(Status(StatusCode.ERROR, str(error)))
+                span.set_status(Status(StatusCode.ERROR))  # no message: it may quote data
             span.end()
     except BaseException as exc:
         if is_fatal(exc):
