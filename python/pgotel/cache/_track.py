@@ -195,8 +195,12 @@ class _CachetoolsTracker:
         self.key = id(cache)
         self.base = type(cache)
         _counts[self.key] = _Counts()
+        try:
+            cache.__class__ = _counting_class(self.base)
+        except TypeError as exc:  # a subclass whose layout forbids it (__slots__ without __dict__)
+            _counts.pop(self.key, None)
+            raise TypeError(f"cannot track this {self.base.__name__}: {exc}") from None
         weakref.finalize(cache, _counts.pop, self.key, None)
-        cache.__class__ = _counting_class(self.base)
 
     def alive(self) -> bool:
         return self.ref() is not None
@@ -234,6 +238,9 @@ class _Registry:
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
         self.stop = threading.Event()
+        # One reading at a time: the thread's and an explicit collect() must not take the
+        # same counts twice.
+        self.reading = threading.Lock()
 
     def add(self, tracker: _Tracker) -> None:
         with self.lock:
@@ -260,16 +267,19 @@ class _Registry:
     def collect(self) -> None:
         with self.lock:
             trackers = list(self.trackers)
-        for tracker in trackers:
-            engine = getattr(tracker, "engine", None) or runtime.engine()
-            try:
-                tracker.poll(engine)
-            except Exception as exc:
-                report_fault(engine, "pgotel.cache (reading a tracked cache)", exc)
+        with self.reading:
+            for tracker in trackers:
+                engine = getattr(tracker, "engine", None)
+                try:
+                    engine = engine or runtime.engine()
+                    tracker.poll(engine)
+                except Exception as exc:
+                    report_fault(engine, "pgotel.cache (reading a tracked cache)", exc)
 
     def after_fork(self) -> None:
         # The child's engine starts empty: only what the child does from now on counts.
         self.lock = threading.Lock()
+        self.reading = threading.Lock()
         self.thread = None
         for tracker in self.trackers:
             try:
