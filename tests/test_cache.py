@@ -368,3 +368,19 @@ def test_tracking_twice_counts_once() -> None:
     pgotel.cache.collect()
     assert calls(engine)["once:hit"] == 1
     pgotel.cache.untrack(ident)
+
+
+def test_cachetools_cached_with_info_is_read_from_cache_info() -> None:
+    engine = Engine()
+
+    @cachetools.cached(cachetools.LRUCache(maxsize=2), info=True)
+    def ident(x: int) -> int:
+        return x
+
+    pgotel.cache.track(ident, name="info", engine=engine)
+    for x in (1, 1, 2, 3, 1):
+        ident(x)
+    pgotel.cache.collect()
+    got = calls(engine)
+    assert (got["info:hit"], got["info:miss"], got["info:evict"]) == (1, 4, 2)
+    pgotel.cache.untrack(ident)

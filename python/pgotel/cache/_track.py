@@ -23,7 +23,6 @@ import os
 import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from pgotel import runtime
@@ -92,23 +91,21 @@ class _InfoTracker:
         _size(engine, self.name, info.currsize)
 
 
-@dataclass
 class _Counts:
-    lookups: int = 0
-    misses: int = 0
-    sets: int = 0
-    evictions: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    """A tracked cachetools cache's counts since it was tracked; they only grow.
 
-    def add(self, what: str) -> None:
-        with self.lock:
-            setattr(self, what, getattr(self, what) + 1)
+    No lock: cachetools caches are not thread-safe, so an app that shares one between
+    threads holds its own lock around every call, and the counting runs inside those
+    calls. The reader only reads the numbers and keeps what it read last.
+    """
 
-    def take(self) -> tuple[int, int, int, int]:
-        with self.lock:
-            taken = (self.lookups, self.misses, self.sets, self.evictions)
-            self.lookups = self.misses = self.sets = self.evictions = 0
-        return taken
+    __slots__ = ("evictions", "lookups", "misses", "sets")
+
+    def __init__(self) -> None:
+        self.lookups = self.misses = self.sets = self.evictions = 0
+
+    def now(self) -> tuple[int, int, int, int]:
+        return (self.lookups, self.misses, self.sets, self.evictions)
 
 
 # What object.__reduce_ex__ names as the constructor (undeclared in typeshed).
@@ -121,45 +118,52 @@ _counting_classes: dict[type, type] = {}
 _classes_lock = threading.Lock()
 
 
-def _counting(obj: Any, what: str) -> None:
-    counts = _counts.get(id(obj))
-    if counts is not None:
-        try:
-            counts.add(what)
-        except Exception as exc:
-            report_fault(None, "pgotel.cache (cachetools)", exc)
-
-
-def _counting_class(base: type) -> type:
+def _counting_class(base: Any) -> type:
     """A subclass of the cachetools class `base` that counts, then does what `base` does."""
     with _classes_lock:
         made = _counting_classes.get(base)
         if made is not None:
             return made
 
+        # The class's own methods, called directly: cheaper than super() on every lookup.
+        getitem, missing, get = base.__getitem__, base.__missing__, base.get
+        setitem, popitem = base.__setitem__, base.popitem
+        counts_of = _counts.get
+
         class Counting(base):  # type: ignore[misc]
+            # Counting is inlined: these run on every lookup of the app's cache.
             def __getitem__(self, key: Any) -> Any:
-                _counting(self, "lookups")
-                return super().__getitem__(key)
+                counts = counts_of(id(self))
+                if counts is not None:
+                    counts.lookups += 1
+                return getitem(self, key)
 
             def __missing__(self, key: Any) -> Any:
-                _counting(self, "misses")
-                return super().__missing__(key)
+                counts = counts_of(id(self))
+                if counts is not None:
+                    counts.misses += 1
+                return missing(self, key)
 
             def get(self, key: Any, default: Any = None) -> Any:
                 if key not in self:
                     # Cache.get answers a missing key without __getitem__: count it here.
-                    _counting(self, "lookups")
-                    _counting(self, "misses")
-                return super().get(key, default)
+                    counts = counts_of(id(self))
+                    if counts is not None:
+                        counts.lookups += 1
+                        counts.misses += 1
+                return get(self, key, default)
 
             def __setitem__(self, key: Any, value: Any) -> None:
-                _counting(self, "sets")
-                super().__setitem__(key, value)
+                counts = counts_of(id(self))
+                if counts is not None:
+                    counts.sets += 1
+                setitem(self, key, value)
 
             def popitem(self) -> Any:
-                _counting(self, "evictions")
-                return super().popitem()
+                counts = counts_of(id(self))
+                if counts is not None:
+                    counts.evictions += 1
+                return popitem(self)
 
             def __copy__(self) -> Any:
                 copied = super().__copy__()
@@ -194,7 +198,8 @@ class _CachetoolsTracker:
         self.ref = weakref.ref(cache)
         self.key = id(cache)
         self.base = type(cache)
-        _counts[self.key] = _Counts()
+        _counts[self.key] = counts = _Counts()
+        self.last = counts.now()
         try:
             cache.__class__ = _counting_class(self.base)
         except TypeError as exc:  # a subclass whose layout forbids it (__slots__ without __dict__)
@@ -208,15 +213,16 @@ class _CachetoolsTracker:
     def rebase(self) -> None:
         counts = _counts.get(self.key)
         if counts is not None:
-            counts.lock = threading.Lock()  # a lock held across fork stays held in the child
-            counts.take()
+            self.last = counts.now()
 
     def poll(self, engine: Engine) -> None:
         cache = self.ref()
         counts = _counts.get(self.key)
         if cache is None or counts is None:
             return
-        lookups, misses, sets, evictions = counts.take()
+        now = counts.now()
+        lookups, misses, sets, evictions = (a - b for a, b in zip(now, self.last, strict=True))
+        self.last = now
         _add(engine, self.name, HIT, lookups - misses)
         _add(engine, self.name, MISS, misses)
         _add(engine, self.name, SET, sets)
