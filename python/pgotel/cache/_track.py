@@ -247,11 +247,17 @@ class _Registry:
         # One reading at a time: the thread's and an explicit collect() must not take the
         # same counts twice.
         self.reading = threading.Lock()
+        self.hooked = False
 
     def add(self, tracker: _Tracker) -> None:
         with self.lock:
             self.trackers = [t for t in self.trackers if t.alive()]
             self.trackers.append(tracker)
+            if not self.hooked:
+                # Only a process that tracks a cache gets the exit and fork hooks.
+                self.hooked = True
+                atexit.register(self.collect)
+                os.register_at_fork(after_in_child=self.after_fork)
             if self.thread is None:
                 self.start()
 
@@ -297,8 +303,6 @@ class _Registry:
 
 
 _registry = _Registry()
-os.register_at_fork(after_in_child=_registry.after_fork)
-atexit.register(_registry.collect)
 
 
 def collect() -> None:
