@@ -384,3 +384,17 @@ def test_cachetools_cached_with_info_is_read_from_cache_info() -> None:
     got = calls(engine)
     assert (got["info:hit"], got["info:miss"], got["info:evict"]) == (1, 4, 2)
     pgotel.cache.untrack(ident)
+
+
+def test_a_lookup_that_fills_the_cache_times_the_miss() -> None:
+    engine = Engine()
+    store: dict[int, int] = {}
+    for key in (1, 1, 1):
+        with pgotel.cache.lookup("priced", engine=engine) as look:
+            value = store.get(key)
+            look.hit = value is not None
+            if value is None:
+                store[key] = key  # the load, timed as part of the miss
+    hit, miss = row(engine, "priced:hit"), row(engine, "priced:miss")
+    assert (hit["calls"], miss["calls"]) == (2, 1)
+    assert hit["p50_ns"] is not None and miss["p50_ns"] is not None
