@@ -7,8 +7,9 @@ here too. Every figure lands in the process's engine under kind "cache" (see
 `pgotel.cache._keys` and docs/cache.md for the shape of the rows), so the
 CLI, health and the snapshot files see it like any other figure.
 
-None of these functions raises into the app: a failure inside is counted
-(`pgotel health` shows it) and the call returns.
+None of the recording functions raises into the app: a failure inside is
+counted (`pgotel health` shows it) and the call returns. `track()` raises
+TypeError, at set-up, for something it cannot follow.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from pgotel._native import fingerprint
-from pgotel.cache.stats import _blank
+from pgotel.cache.stats import blank_row
 
 #: Rows of each kind read, at most.
 DEFAULT_LIMIT = 10
@@ -43,7 +43,7 @@ ORDER BY shared_blks_hit + shared_blks_read DESC LIMIT %s
 
 
 def _row(name: str, source: str, hits: int, misses: int) -> dict[str, Any]:
-    row = _blank(name)
+    row = blank_row(name)
     row["source"] = source
     row["hits"], row["misses"] = int(hits), int(misses)
     row["lookups"] = row["hits"] + row["misses"]

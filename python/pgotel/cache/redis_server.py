@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pgotel.cache.stats import _blank
+from pgotel.cache.stats import blank_row
 
 TIMEOUT_S = 5.0
 SOURCE = "redis server"
@@ -27,7 +27,7 @@ def probe(url: str) -> list[dict[str, Any]]:
         keyspace = client.info("keyspace")
         kwargs = client.connection_pool.connection_kwargs
     where = kwargs.get("path") or f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
-    row = _blank(f"server {where}")
+    row = blank_row(f"server {where}")
     row["source"] = SOURCE
     row["hits"] = int(stats.get("keyspace_hits", 0))
     row["misses"] = int(stats.get("keyspace_misses", 0))

@@ -28,7 +28,8 @@ from pgotel.cache._keys import (
 MAX_SIZE_SAMPLES = 100_000
 
 
-def _blank(name: str) -> dict[str, Any]:
+def blank_row(name: str) -> dict[str, Any]:
+    """A cache's row with nothing counted: every row has every field (CSV needs one header)."""
     return {
         "cache": name,
         "source": "app",
@@ -64,7 +65,7 @@ def cache_stats(report: Report, window_minutes: int | None = None) -> list[dict[
         if named is None:
             continue  # the overflow key, past the engine's key cap
         name, outcome = named
-        c = caches.setdefault(name, _blank(name))
+        c = caches.setdefault(name, blank_row(name))
         if outcome == HIT:
             c["hits"] += row["calls"]
             c["hit_p50_ns"], c["hit_p99_ns"] = row["p50_ns"], row["p99_ns"]
@@ -90,7 +91,7 @@ def cache_stats(report: Report, window_minutes: int | None = None) -> list[dict[
             if row["calls_all"]:
                 c["keys_per_batch"] = round(row["rows"] / row["calls_all"], 1)
     for name, size in _sizes(report).items():
-        caches.setdefault(name, _blank(name))["size"] = size
+        caches.setdefault(name, blank_row(name))["size"] = size
     for c in caches.values():
         c["lookups"] = c["hits"] + c["misses"]
         if c["lookups"]:
