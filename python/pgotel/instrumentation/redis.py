@@ -395,7 +395,9 @@ class _ClientInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         ]
         originals = []
         for owner, name, wrap in targets:
-            original = vars(owner)[name]
+            original = vars(owner).get(name)
+            if original is None:  # a client version without it: nothing to wrap there
+                continue
             setattr(owner, name, wrap(_unbound(original), hooks))
             originals.append((owner, name, original))
         type(self)._originals = originals
