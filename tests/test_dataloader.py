@@ -134,3 +134,24 @@ def test_an_aiodataloader_subclass_is_named_by_its_method(engine: Engine) -> Non
     name = "test_an_aiodataloader_subclass_is_named_by_its_method.<locals>.UserLoader.batch_load_fn"
     assert (got[f"{name}:miss"]["calls"], got[f"{name}:hit"]["calls"]) == (2, 1)
     assert got[f"{name}:batch"]["rows"] == 2
+
+
+def test_a_failing_engine_never_reaches_the_app() -> None:
+    class Broken:
+        faults = 0
+
+        def record_named(self, *args: Any) -> int:
+            raise RuntimeError("engine down")
+
+        count_named = record_named
+
+        def count_internal_error(self) -> None:
+            Broken.faults += 1
+
+    StrawberryDataLoaderInstrumentor().instrument(engine=Broken())
+    try:
+        data = _run_query(DataLoader(load_fn=load_authors))
+    finally:
+        StrawberryDataLoaderInstrumentor().uninstrument()
+    assert [b["author"] for b in data["books"]] == [AUTHORS[a] for _, _, a in BOOKS]
+    assert Broken.faults == len(BOOKS) + 1  # every load and the one batch

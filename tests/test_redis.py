@@ -394,3 +394,34 @@ def test_keys_of_any_type_redis_accepts(client: redis.Redis, instrumented: Instr
         "redis:miss": 1,
         "user::miss": 1,
     }
+
+
+class _BrokenEngine:
+    """An engine whose every recording fails: the app must not notice."""
+
+    def __init__(self) -> None:
+        self.faults = 0
+
+    def record_named(self, *args: Any) -> int:
+        raise RuntimeError("engine down")
+
+    count_named = record_named
+
+    def count_internal_error(self) -> None:
+        self.faults += 1
+
+
+def test_a_failing_engine_never_reaches_the_app(client: redis.Redis) -> None:
+    engine = _BrokenEngine()
+    RedisInstrumentor().instrument(
+        tracer_provider=TracerProvider(), engine=engine, settings=Settings.from_env(PREFIXES)
+    )
+    try:
+        client.set("user:1", "a")
+        assert client.get("user:1") == b"a"
+        assert client.mget("user:1", "user:2") == [b"a", None]
+        with client.pipeline() as pipe:
+            assert pipe.get("user:1").execute() == [b"a"]
+    finally:
+        RedisInstrumentor().uninstrument()
+    assert engine.faults == 4
