@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from pgotel import runtime
 from pgotel._native import Engine
-from pgotel.cache._keys import DELETE, ERROR, EVICT, HIT, KIND, MISS, SET, SIZE, key_name
+from pgotel.cache._counts import add, note_size
+from pgotel.cache._keys import DELETE, ERROR, EVICT, HIT, KIND, MISS, SET, key_name
 from pgotel.cache._track import collect, track, untrack
 from pgotel.faults import is_fatal, report_fault
 
@@ -71,11 +72,14 @@ def count(
     """Add counts to cache `name` in one go (counts a cache keeps itself); never latency."""
     try:
         target = engine or runtime.engine()
-        for outcome, n in ((HIT, hits), (MISS, misses), (SET, sets), (DELETE, deletes)):
-            if n > 0:
-                target.count_named(KIND, key_name(name, outcome), outcome, n)
-        if evictions > 0:
-            target.count_named(KIND, key_name(name, EVICT), EVICT, evictions)
+        for outcome, n in (
+            (HIT, hits),
+            (MISS, misses),
+            (SET, sets),
+            (DELETE, deletes),
+            (EVICT, evictions),
+        ):
+            add(target, name, outcome, n)
     except BaseException as exc:
         if is_fatal(exc):
             raise
@@ -85,8 +89,7 @@ def count(
 def record_size(name: str, entries: int, *, engine: Engine | None = None) -> None:
     """Note that cache `name` holds `entries` entries now (the newest note is its size)."""
     try:
-        target = engine or runtime.engine()
-        target.record_named(KIND, key_name(name, SIZE), SIZE, 0, None, max(int(entries), 0))
+        note_size(engine or runtime.engine(), name, entries)
     except BaseException as exc:
         if is_fatal(exc):
             raise
