@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from benches import bench_engine, bench_psycopg, bench_psycopg_hooks, fingerprint_corpus
+from benches import (
+    bench_cache,
+    bench_engine,
+    bench_psycopg,
+    bench_psycopg_hooks,
+    fingerprint_corpus,
+)
 
 
 def main() -> None:
@@ -13,6 +19,8 @@ def main() -> None:
     print("\n== psycopg instrumentation ==")
     bench_psycopg.run()
     bench_psycopg_hooks.run()
+    print("\n== redis instrumentation ==")
+    bench_cache.run()
 
 
 main()
