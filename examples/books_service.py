@@ -3,7 +3,8 @@
 strawberry on ASGI (run by uvicorn), an async psycopg pool, authors, books
 and reviews. Its resolvers are an honest mix: fast lookups, a search on an
 unindexed column, an N+1 (`books { author }`) beside its DataLoader fix
-(`booksWithAuthors`), and a mutation that can break a unique constraint.
+(`booksWithAuthors`), a mutation that can break a unique constraint, and a
+field cached in Redis (`booksOfYear`, when PGOTEL_DEMO_REDIS_URL is set).
 
     PGOTEL_DEMO_DSN=... opentelemetry-instrument uvicorn examples.books_service:app
 """
@@ -14,6 +15,7 @@ import os
 from typing import Any
 
 import psycopg
+import redis.asyncio
 import strawberry
 from psycopg_pool import AsyncConnectionPool
 from strawberry.asgi import GraphQL
@@ -22,6 +24,15 @@ from strawberry.dataloader import DataLoader
 POOL = AsyncConnectionPool(
     os.environ.get("PGOTEL_DEMO_DSN", ""), min_size=2, max_size=8, name="books", open=False
 )
+
+
+#: Counts per year are a scan of every book: cached for a minute.
+CACHE = (
+    redis.asyncio.from_url(os.environ["PGOTEL_DEMO_REDIS_URL"])
+    if os.environ.get("PGOTEL_DEMO_REDIS_URL")
+    else None
+)
+CACHE_TTL_S = 60
 
 
 async def _author_names(ids: list[int]) -> list[str]:
@@ -80,6 +91,19 @@ class Query:
             )
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+    @strawberry.field
+    async def books_of_year(self, year: int) -> int:
+        key = f"books:year:{year}"
+        if CACHE is not None and (cached := await CACHE.get(key)) is not None:
+            return int(cached)
+        async with POOL.connection() as conn:
+            cur = await conn.execute("SELECT count(*) FROM books WHERE year = %s", (year,))
+            row = await cur.fetchone()
+        count = int(row[0]) if row else 0
+        if CACHE is not None:
+            await CACHE.set(key, count, ex=CACHE_TTL_S)
+        return count
 
 
 @strawberry.type

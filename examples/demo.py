@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 
 import pgotel
-from pgotel import devdb
+from pgotel import devdb, devredis
 
 SECONDS = float(os.environ.get("DEMO_SECONDS", "20"))
 WORKERS = 2
@@ -74,7 +74,11 @@ def wait_until_serving(url: str, timeout_s: float = 30) -> None:
 def main() -> None:
     print(f"pgotel {pgotel.__version__} (native engine: {pgotel.build_profile} build)")
     started = time.perf_counter()
-    with devdb.start() as server, tempfile.TemporaryDirectory(prefix="pgotel-demo-") as tmp:
+    with (
+        devdb.start() as server,
+        devredis.start() as cache,
+        tempfile.TemporaryDirectory(prefix="pgotel-demo-") as tmp,
+    ):
         step(
             f"embedded PostgreSQL up in {time.perf_counter() - started:.1f}s; seeding 100,000 books"
         )
@@ -91,6 +95,9 @@ def main() -> None:
             "PGOTEL_STATE_DIR": str(state_dir),
             "PGOTEL_SNAPSHOT_INTERVAL": "1",
             "PGOTEL_DEMO_DSN": server.dsn,
+            "PGOTEL_DEMO_REDIS_URL": cache.url,
+            # Keys under this prefix are one cache in `pgotel cache stats`.
+            "PGOTEL_REDIS_PREFIXES": "books:year:",
         }
         if otlp:
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp
@@ -128,7 +135,8 @@ def main() -> None:
         pgotel_cli("db", "slow", "--limit", "5", state_dir=state_dir)
         pgotel_cli("db", "errors", state_dir=state_dir)
         pgotel_cli("db", "pool", state_dir=state_dir)
-    step("service and server stopped, their files removed")
+        pgotel_cli("cache", "stats", state_dir=state_dir)
+    step("service, Redis and PostgreSQL stopped, their files removed")
 
 
 if __name__ == "__main__":

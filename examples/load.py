@@ -43,6 +43,11 @@ MIX: list[tuple[int, str, Callable[[], dict[str, Any]]]] = [
         lambda: {"b": random.randint(1, 300), "r": f"reader{random.randint(1, 30)}", "s": 4},
     ),
     (
+        10,
+        "query YearCount($year: Int!) { booksOfYear(year: $year) }",
+        lambda: {"year": random.randint(1900, 2024)},
+    ),
+    (
         6,
         "query Search($text: String!) { search(text: $text) }",
         lambda: {"text": str(random.randint(0, 999))},

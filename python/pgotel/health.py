@@ -253,6 +253,10 @@ def _caches(view: StateView, limits: Thresholds) -> Component:
         ratio = row["hit_ratio"]
         if ratio is None:
             continue
+        if row["source"] == "dataloader":
+            # A DataLoader's cache only dedupes keys within one request: it is judged by
+            # its batches (`pgotel cache stats`), not by a hit-ratio floor.
+            continue
         text = (
             f"cache {row['cache']}: {ratio:.1%} hits of {row['lookups']:,} lookups "
             "in the last 5 minutes"
