@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benches import bench_engine, bench_psycopg, fingerprint_corpus
+from benches import bench_cli, bench_engine, bench_psycopg, fingerprint_corpus
 
 
 def main() -> None:
@@ -10,6 +10,8 @@ def main() -> None:
     fingerprint_corpus.run()
     print("\n== engine ==")
     bench_engine.run()
+    print("\n== the command line ==")
+    bench_cli.run()
     print("\n== psycopg instrumentation ==")
     bench_psycopg.run()
 

@@ -8,12 +8,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
 import psycopg
 from opentelemetry.sdk.trace import TracerProvider
@@ -22,7 +18,6 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from benches.timing import NullExporter, best_per_call_ns, report
 from pgotel import Engine, merge_snapshots
 from pgotel.devdb import start
-from pgotel.exporters.local import prepare_state_dir, write_atomic
 from pgotel.processor import AggregatingSpanProcessor
 
 SQL = "SELECT id, name, email FROM users WHERE id = %s AND status = %s ORDER BY created_at LIMIT 10"
@@ -106,30 +101,7 @@ def bench_snapshots() -> None:
     print(f"  engine memory (10,000 keys)   {stats['memory_bytes'] / 1e6:8.2f} MB")
 
 
-def bench_cli() -> None:
-    """`pgotel db top` and `pgotel health` from a shell, beside `python -c pass`."""
-    with tempfile.TemporaryDirectory() as tmp:
-        state = prepare_state_dir(Path(tmp) / "state")
-        for worker in range(2):
-            write_atomic(
-                state / f"bench-{worker + 1}-ab.pgotel", _engine_with_keys(2000, worker).snapshot()
-            )
-
-        def shell(*args: str) -> float:
-            return _ms(
-                lambda: subprocess.run([sys.executable, *args], capture_output=True, check=True)
-            )
-
-        baseline = shell("-c", "pass")
-        print("\nThe CLI from a shell, 2 processes x 2,000 queries (wall time, best of 5)")
-        print(f"  python -c pass (baseline)     {baseline:8.1f} ms")
-        for args in (("db", "top"), ("health",)):
-            ms = shell("-m", "pgotel", *args, "--state-dir", str(state))
-            print(f"  pgotel {' '.join(args):<22} {ms:8.1f} ms   (+{ms - baseline:.1f} ms)")
-
-
 def run() -> None:
-    bench_cli()
     bench_record_query()
     bench_processor()
     bench_snapshots()

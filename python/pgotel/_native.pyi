@@ -116,7 +116,11 @@ class Report:
     @property
     def counters(self) -> dict[str, int]: ...
     def rows(
-        self, kind: str = "query", window_minutes: int | None = None
+        self,
+        kind: str = "query",
+        window_minutes: int | None = None,
+        sort: str | None = None,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]: ...
     def samples(
         self, kind: str = "query", slowest: bool = True, since_ns: int = 0, limit: int = 100

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ def default_state_dir() -> Path:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime:
         return Path(runtime) / "pgotel"
+    import tempfile  # only here: it costs the CLI's start-up a few ms
+
     return Path(tempfile.gettempdir()) / f"pgotel-{os.getuid()}"
 
 

@@ -436,17 +436,32 @@ impl PyReport {
             .collect()
     }
 
-    /// Per-key figures of one kind, over all time or the last `window_minutes`.
-    #[pyo3(signature = (kind="query", window_minutes=None))]
+    /// Per-key figures of one kind, over all time or the last `window_minutes`;
+    /// with `sort` (a figure such as "total_ns"), largest first, ties by key, at most `limit`.
+    #[pyo3(signature = (kind="query", window_minutes=None, sort=None, limit=None))]
     fn rows<'py>(
         &self,
         py: Python<'py>,
         kind: &str,
         window_minutes: Option<u64>,
+        sort: Option<&str>,
+        limit: Option<usize>,
     ) -> PyResult<Bound<'py, PyList>> {
         let kind = kind_from_name(kind)?;
+        let rows = match sort {
+            None => self.report.rows(kind, window_minutes, self.now_ns),
+            Some(by) => self
+                .report
+                .top_rows(kind, window_minutes, self.now_ns, by, limit)
+                .ok_or_else(|| {
+                    PyTypeError::new_err(format!(
+                        "cannot sort rows by {by:?}: use one of {:?}",
+                        Row::SORTABLE
+                    ))
+                })?,
+        };
         let list = PyList::empty(py);
-        for r in self.report.rows(kind, window_minutes, self.now_ns) {
+        for r in rows {
             list.append(row_dict(py, &r)?)?;
         }
         Ok(list)
