@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rustc_hash::FxBuildHasher;
 
-use crate::aggregate::{EngineCounters, Key, KeyKind, KeyStats, Sample};
+use crate::aggregate::{EngineCounters, Key, KeyKind, KeyStats, Sample, NS_PER_MINUTE};
 use crate::sketch::Sketch;
 use crate::snapshot::{merge_into, Caps, DecodeError, Snapshot, Writer};
 
@@ -27,6 +27,42 @@ pub struct Report {
     pub keys: HashMap<Key, KeyStats, FxBuildHasher>,
     /// Inputs that could not be read: their position in the input and why.
     pub unreadable: Vec<(usize, DecodeError)>,
+}
+
+/// Every call of one kind together (see `Report::latency`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overall {
+    pub calls: u64,
+    pub errors: u64,
+    pub sketch: Sketch,
+}
+
+/// Upper bounds (exclusive) of the latency histogram's buckets: decades from 1 µs
+/// to 10 s; one more bucket holds what is slower.
+pub const HISTOGRAM_BOUNDS_NS: [u64; 8] = [
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+    10_000_000_000,
+];
+
+impl Overall {
+    /// Calls per bucket of `HISTOGRAM_BOUNDS_NS`, and the calls slower than the last bound.
+    /// A call counts where its sketch bin's value falls (within 1% of its duration).
+    pub fn histogram(&self) -> Vec<u64> {
+        let mut counts = vec![0u64; HISTOGRAM_BOUNDS_NS.len() + 1];
+        counts[0] = self.sketch.zero_count();
+        for (index, n) in self.sketch.bins() {
+            let value = crate::sketch::bin_value(index);
+            let bucket = HISTOGRAM_BOUNDS_NS.partition_point(|&upper| upper <= value);
+            counts[bucket] += n;
+        }
+        counts
+    }
 }
 
 /// One key's figures, for a table row.
@@ -202,6 +238,57 @@ impl Report {
             });
         } else {
             out.sort_by_key(|s| std::cmp::Reverse(s.2.at_ns));
+        }
+        out
+    }
+
+    /// Every call of `kind` as one sketch, with its calls and errors: over all
+    /// time, or the last `window_minutes` before `now_ns` (minute granularity).
+    pub fn latency(&self, kind: KeyKind, window_minutes: Option<u64>, now_ns: u64) -> Overall {
+        let mut all = Overall::default();
+        for st in self
+            .keys
+            .iter()
+            .filter(|(k, _)| k.kind == kind)
+            .map(|(_, st)| st)
+        {
+            match window_minutes {
+                None => {
+                    all.calls += st.calls;
+                    all.errors += st.errors;
+                    all.sketch.merge(&st.sketch);
+                }
+                Some(minutes) => {
+                    for slot in st.window(minutes, now_ns) {
+                        all.calls += slot.calls;
+                        all.errors += slot.errors;
+                        all.sketch.merge(&slot.sketch);
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    /// Calls and errors of every key of `kind` per minute, for the `minutes`
+    /// minutes before the one of `now_ns` and that one: `minutes + 1` entries,
+    /// oldest first, `(minute since the epoch, calls, errors)`.
+    pub fn timeline(&self, kind: KeyKind, minutes: u64, now_ns: u64) -> Vec<(u64, u64, u64)> {
+        let now = now_ns / NS_PER_MINUTE;
+        let first = now.saturating_sub(minutes);
+        let mut out: Vec<(u64, u64, u64)> = (first..=now).map(|m| (m, 0, 0)).collect();
+        for st in self
+            .keys
+            .iter()
+            .filter(|(k, _)| k.kind == kind)
+            .map(|(_, st)| st)
+        {
+            for slot in st.window(minutes, now_ns) {
+                if let Some(entry) = out.get_mut((slot.minute - first) as usize) {
+                    entry.1 += slot.calls;
+                    entry.2 += slot.errors;
+                }
+            }
         }
         out
     }
@@ -505,6 +592,27 @@ mod tests {
             }
         }
         assert_eq!(report.top_rows(KeyKind::Query, None, 0, "text", None), None);
+    }
+
+    #[test]
+    fn latency_and_timeline_add_up_every_key() {
+        let a = process(1, 0);
+        let report = merge_bytes(&[&a]);
+        let now = T0 + 2 * NS_PER_MINUTE;
+        let all = report.latency(KeyKind::Query, None, now);
+        assert_eq!((all.calls, all.errors), (200, 10));
+        assert_eq!(all.sketch.count(), 200);
+        // 100 calls of 50µs, 100 of 1.00ms to 1.99ms; exactly 1ms shares its
+        // bin with values under 1ms, whose value (within 1%) is 999,xxx ns.
+        assert_eq!(all.histogram(), vec![0, 0, 100, 1, 99, 0, 0, 0, 0]);
+        let last = report.latency(KeyKind::Query, Some(0), now);
+        assert_eq!(last.calls, 33);
+        let timeline = report.timeline(KeyKind::Query, 3, now);
+        let calls: Vec<u64> = timeline.iter().map(|m| m.1).collect();
+        // Minute 0 holds the 100 calls of SELECT 1 and 34 of the books query.
+        assert_eq!(calls, vec![0, 134, 33, 33]);
+        assert_eq!(timeline[3].0, now / NS_PER_MINUTE);
+        assert_eq!(timeline.iter().map(|m| m.2).sum::<u64>(), 10);
     }
 
     #[test]

@@ -223,6 +223,11 @@ fn representative(bin: usize) -> u64 {
     lo + lo / ACCURACY_DIVISOR
 }
 
+/// The value a quantile in bin `index` reports (see [`Sketch::bins`]); within 1% of every value in it.
+pub fn bin_value(index: i32) -> u64 {
+    usize::try_from(index).map_or(0, representative)
+}
+
 /// Smallest and largest value of bin `bin` that can be added (`bin < NUM_BINS`).
 fn bin_range(bin: usize) -> (u64, u64) {
     let lo = LOWER_EDGES.get(bin).copied().unwrap_or(MAX_VALUE_NS);

@@ -77,6 +77,19 @@ def _comment_mode(text: str) -> str:
     return mode
 
 
+def _port(text: str) -> int | None:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise ValueError("must be a TCP port, 1 to 65535")
+    return value
+
+
+def _host(text: str) -> str:
+    if any(c.isspace() for c in text):
+        raise ValueError("must be a host name or address")
+    return text
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(word.strip().lower() for word in text.split(",") if word.strip())
 
@@ -103,6 +116,10 @@ class Settings:
     pool_wait_event_ms: float
     #: One query run this many times within one GraphQL operation is an N+1 pattern.
     n_plus_one_threshold: int
+    #: Serve /healthz and /readyz on this port (None: no listening socket).
+    health_port: int | None
+    #: The address the health endpoints bind to: loopback unless set otherwise.
+    health_host: str
 
     def described(self) -> list[tuple[str, str, object]]:
         """(variable, field, value) for every setting, in the order they are read."""
@@ -134,6 +151,8 @@ class Settings:
             n_plus_one_threshold=_read(
                 env, "PGOTEL_N_PLUS_ONE_THRESHOLD", _at_least_two, lambda: 5
             ),
+            health_port=_read(env, "PGOTEL_HEALTH_PORT", _port, lambda: None),
+            health_host=_read(env, "PGOTEL_HEALTH_HOST", _host, lambda: "127.0.0.1"),
         )
 
 
@@ -151,6 +170,8 @@ VARIABLES = {
     "sqlcommenter": "PGOTEL_SQLCOMMENTER",
     "pool_wait_event_ms": "PGOTEL_POOL_WAIT_EVENT_MS",
     "n_plus_one_threshold": "PGOTEL_N_PLUS_ONE_THRESHOLD",
+    "health_port": "PGOTEL_HEALTH_PORT",
+    "health_host": "PGOTEL_HEALTH_HOST",
 }
 
 

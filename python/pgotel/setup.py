@@ -50,6 +50,10 @@ def configure(*, instrument: bool = True, auto_instrumentation_version: str | No
         exporter = None
         if config.local_exporter:
             exporter = _start_local_exporter(engine)
+        if config.health_port is not None:
+            from pgotel import health_server
+
+            health_server.start(config)
         if instrument:
             _instrument_installed_libraries()
         _configured = _Configured(local_exporter=exporter)

@@ -10,6 +10,8 @@ import pgotel
 from pgotel.cli.db import db
 from pgotel.cli.graphql import graphql
 from pgotel.cli.health import config, health
+from pgotel.cli.processes import processes
+from pgotel.cli.top import top
 from pgotel.errors import PgotelError
 
 
@@ -29,6 +31,8 @@ cli.add_command(db)
 cli.add_command(graphql)
 cli.add_command(health)
 cli.add_command(config)
+cli.add_command(processes)
+cli.add_command(top)
 
 
 def main() -> None:
