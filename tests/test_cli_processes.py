@@ -72,9 +72,9 @@ def test_processes_alive_dead_and_elsewhere(tmp_path: Path) -> None:
 
 def test_a_reused_pid_is_not_taken_for_the_writer(tmp_path: Path) -> None:
     """A snapshot whose writer started before the process now holding its pid: dead."""
-    from pgotel.cli.processes import _boot_time_s, state_of
+    from pgotel.cli.processes import boot_time_s, state_of
 
     me = {"host": HOST, "pid": os.getpid(), "started_ns": 1_000_000_000}  # written in 1970
-    assert state_of(me, HOST, _boot_time_s()) == "dead"
+    assert state_of(me, HOST, boot_time_s()) == "dead"
     me["started_ns"] = 2**62
-    assert state_of(me, HOST, _boot_time_s()) == "alive"
+    assert state_of(me, HOST, boot_time_s()) == "alive"

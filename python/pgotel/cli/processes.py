@@ -17,7 +17,7 @@ from pgotel.exporters.files import pid_alive
 NS_PER_S = 1_000_000_000
 
 
-def _boot_time_s() -> float | None:
+def boot_time_s() -> float | None:
     try:
         for line in Path("/proc/stat").read_text().splitlines():
             if line.startswith("btime "):
@@ -79,7 +79,7 @@ def _ago(ns: Any) -> str:
 def processes(state_dir: Path, service: str | None, out: Output) -> None:
     """The processes with snapshots: service, pid, host, started, last write, alive or dead."""
     view = load_state(state_dir, service, None)
-    here, boot_s = socket.gethostname(), _boot_time_s()
+    here, boot_s = socket.gethostname(), boot_time_s()
     rows = []
     for path, p in zip(view.files, view.report.processes, strict=True):
         rows.append(
