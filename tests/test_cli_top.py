@@ -159,3 +159,15 @@ def test_ctrl_c_quits_cleanly(pane: tuple[Pane, Path]) -> None:
     screen = p.wait_for("the shell after top", lambda s: "top-exited-" in s)
     assert "top-exited-0" in screen
     assert "Traceback" not in screen and "pgotel top" not in screen
+
+
+def test_sparkline_heights_and_ascii_bars(tmp_path: Path) -> None:
+    from pgotel.cli.top import sparkline
+
+    assert sparkline([0, 1, 2, 4, 8]) == "▁▁▂▄█"
+    assert sparkline([0, 0]) == "▁▁"
+    assert sparkline([0, 8], ascii=True) == "_@"
+    state = prepare_state_dir(tmp_path / "state")
+    _write(state, _engine(10))
+    out = CliRunner().invoke(cli, ["top", "--state-dir", str(state), "--once", "--ascii"]).stdout
+    assert "█" not in out and "▁" not in out and "#" in out
