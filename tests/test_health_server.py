@@ -49,6 +49,7 @@ def served(tmp_path: Path) -> Iterator[tuple[HealthServer, Path]]:
     state = prepare_state_dir(tmp_path / "state")
     server = start(_settings(state, _free_port()))
     assert server is not None
+    server.cache_s = 0.0  # every probe reads the state dir anew
     try:
         yield server, state
     finally:
@@ -86,6 +87,19 @@ def test_liveness_and_readiness(served: tuple[HealthServer, Path]) -> None:
     code, body = _get(port, "/readyz")
     assert (code, body["status"]) == (200, "degraded")
     assert _get(port, "/nothing")[0] == 404
+
+
+def test_probes_share_one_answer_within_the_cache_time(
+    served: tuple[HealthServer, Path],
+) -> None:
+    server, state = served
+    port = server.server_address[1]
+    server.cache_s = 3600.0
+    assert _get(port, "/readyz")[0] == 503  # nothing written yet
+    write_atomic(state / f"web-{os.getpid()}-abcd.pgotel", Engine().snapshot())
+    assert _get(port, "/readyz")[0] == 503  # the same answer, not read again
+    server.cache_s = 0.0
+    assert _get(port, "/readyz")[0] == 200
 
 
 def test_off_by_default_and_a_busy_port_does_not_stop_the_app(tmp_path: Path) -> None:

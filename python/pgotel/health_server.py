@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,14 +25,39 @@ from pgotel.health import SCHEMA_VERSION, Status, check
 logger = logging.getLogger("pgotel")
 
 
+#: Readiness is read from the state dir at most once per this many seconds: probes
+#: that come faster (or together) share one answer instead of each merging every snapshot.
+READY_CACHE_S = 1.0
+
+
 class HealthServer(ThreadingHTTPServer):
     """The HTTP server, knowing which state dir readiness is read from."""
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], state_dir: Path) -> None:
+    def __init__(
+        self, address: tuple[str, int], state_dir: Path, cache_s: float = READY_CACHE_S
+    ) -> None:
         super().__init__(address, _Handler)
         self.state_dir = state_dir
+        self.cache_s = cache_s
+        self._lock = threading.Lock()
+        self._answer: tuple[float, int, dict[str, Any]] | None = None
+
+    def readiness(self) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, body) of /readyz, read anew at most once per `cache_s`."""
+        with self._lock:
+            now = time.monotonic()
+            if self._answer is None or now - self._answer[0] >= self.cache_s:
+                self._answer = (now, *self._check())
+            return self._answer[1], self._answer[2]
+
+    def _check(self) -> tuple[int, dict[str, Any]]:
+        try:
+            health = check(self.state_dir)
+        except Exception as exc:  # a probe gets an answer, never a dropped connection
+            return 503, {"status": "unhealthy", "error": f"{type(exc).__name__}: {exc}"}
+        return (503 if health.status is Status.UNHEALTHY else 200), health.as_dict()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -43,18 +69,9 @@ class _Handler(BaseHTTPRequestHandler):
             # Liveness: this thread answers, so the interpreter is not stuck.
             self._reply(200, {"status": "alive", "pid": os.getpid()})
         elif path == "/readyz":
-            self._readiness()
+            self._reply(*self.server.readiness())
         else:
             self._reply(404, {"error": f"no such endpoint {path}; use /healthz or /readyz"})
-
-    def _readiness(self) -> None:
-        try:
-            health = check(self.server.state_dir)
-        except Exception as exc:  # a probe gets an answer, never a dropped connection
-            self._reply(503, {"status": "unhealthy", "error": f"{type(exc).__name__}: {exc}"})
-            return
-        code = 503 if health.status is Status.UNHEALTHY else 200
-        self._reply(code, health.as_dict())
 
     def _reply(self, code: int, body: dict[str, Any]) -> None:
         data = json.dumps({**body, "schema_version": SCHEMA_VERSION}).encode()
