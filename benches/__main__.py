@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from benches import (
     bench_cache,
+    bench_cli,
     bench_engine,
     bench_psycopg,
     bench_psycopg_hooks,
@@ -16,6 +17,8 @@ def main() -> None:
     fingerprint_corpus.run()
     print("\n== engine ==")
     bench_engine.run()
+    print("\n== the command line ==")
+    bench_cli.run()
     print("\n== psycopg instrumentation ==")
     bench_psycopg.run()
     bench_psycopg_hooks.run()

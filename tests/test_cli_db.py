@@ -176,9 +176,11 @@ def test_filters_by_pid_and_service(state: State) -> None:
 
 
 def test_empty_and_damaged_state_are_explained_not_fatal(tmp_path: Path, state: State) -> None:
-    empty = CliRunner().invoke(cli, ["db", "top", "--state-dir", str(tmp_path / "none")])
-    assert empty.exit_code == 0
-    assert "no snapshots in" in empty.output
+    for missing_or_empty in (tmp_path / "none", prepare_state_dir(tmp_path / "empty")):
+        empty = CliRunner().invoke(cli, ["db", "top", "--state-dir", str(missing_or_empty)])
+        assert empty.exit_code == 3  # nothing to read: distinct from an answer and an error
+        assert empty.stdout == ""
+        assert "no snapshots in" in empty.stderr
     (state.directory / "web-1003-ffff.pgotel").write_bytes(b"PGOTEL\x00S\x01\x00")
     damaged = CliRunner().invoke(
         cli, ["db", "top", "--state-dir", str(state.directory), "--format", "json"]
@@ -195,3 +197,16 @@ def test_durations_read_well_at_unit_edges(ns: int | None, shown: str) -> None:
     from pgotel.cli.render import duration
 
     assert duration(ns) == shown
+
+
+def test_only_stopped_writers_still_answer_with_a_note(state: State) -> None:
+    """The fixture's writers have exited: the answer stands, and stderr says they stopped."""
+    result = CliRunner().invoke(cli, ["db", "top", "--state-dir", str(state.directory)])
+    assert result.exit_code == 0
+    assert "SELECT count(*) FROM reviews" in result.stdout
+    assert "every process that wrote to" in result.stderr and "has stopped" in result.stderr
+    live = Engine()
+    live.record_query("SELECT 1", 1000)
+    write_atomic(state.directory / f"web-{os.getpid()}-live.pgotel", live.snapshot())
+    result = CliRunner().invoke(cli, ["db", "top", "--state-dir", str(state.directory)])
+    assert "has stopped" not in result.stderr

@@ -15,7 +15,10 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 def _commands(group: click.Group, prefix: str = "pgotel") -> list[str]:
     names = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # lazily loaded commands included
+        command = group.get_command(ctx, name)
+        assert command is not None
         path = f"{prefix} {name}"
         if isinstance(command, click.Group):
             names += _commands(command, path)

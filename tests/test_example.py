@@ -36,7 +36,7 @@ def _post(url: str, document: str) -> dict[str, object]:
 def _cli(state: Path, *args: str) -> list[dict[str, object]]:
     result = CliRunner().invoke(cli, [*args, "--state-dir", str(state), "--format", "json"])
     assert result.exit_code == 0, result.output
-    rows: list[dict[str, object]] = json.loads(result.output)
+    rows: list[dict[str, object]] = json.loads(result.stdout)
     return rows
 
 

@@ -133,7 +133,7 @@ def test_canary_secrets_never_leave_the_process(
     errors = CliRunner().invoke(
         cli, ["db", "errors", "--state-dir", str(state), "--format", "json"]
     )
-    codes = {(r["code"], r["text"]) for r in json.loads(errors.output)}
+    codes = {(r["code"], r["text"]) for r in json.loads(errors.stdout)}
     assert codes == {
         ("42601", "SELECT $1"),
         ("42601", "SELECT * FROM canary-$1f3a9c_missing_table"),

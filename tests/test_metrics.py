@@ -179,7 +179,7 @@ def test_prometheus_serves_every_process_of_the_service_on_loopback(tmp_path: Pa
 
 def test_prometheus_is_off_unless_a_port_is_set(tmp_path: Path) -> None:
     config = Settings.from_env({"PGOTEL_STATE_DIR": str(tmp_path)})
-    assert config.prometheus_port == 0 and config.prometheus_host == "127.0.0.1"
+    assert config.prometheus_port is None and config.prometheus_host == "127.0.0.1"
     assert prometheus.start(Engine(), config) is None
 
 

@@ -124,6 +124,17 @@ pub struct MinuteSlot {
     pub sketch: Sketch,
 }
 
+/// A key's counters, as a snapshot stores them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub calls: u64,
+    pub errors: u64,
+    pub rows: u64,
+    pub slow_calls: u64,
+    pub first_ns: u64,
+    pub last_ns: u64,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyStats {
     /// Normalized query text, operation name or cache name.
@@ -271,21 +282,54 @@ impl KeyStats {
     }
 
     /// Fold `other` (the same key, from another process or time) into this
-    /// one, taking its samples and slots instead of copying them.
+    /// one, taking its samples and slots instead of copying them. The
+    /// snapshot decoder merges a key it already holds field by field with the
+    /// same helpers (`merge_figures`, `merge_error_code`, ...), so both ways
+    /// give the same result.
     pub fn merge(&mut self, other: KeyStats, slow_samples: usize, recent_samples: usize) {
         if self.text.is_empty() {
             self.text = other.text;
             self.operation = other.operation;
             self.summary = other.summary;
         }
-        self.calls += other.calls;
-        self.errors += other.errors;
+        self.merge_figures(&Figures {
+            calls: other.calls,
+            errors: other.errors,
+            rows: other.rows,
+            slow_calls: other.slow_calls,
+            first_ns: other.first_ns,
+            last_ns: other.last_ns,
+        });
         for (code, n) in other.error_codes {
             match self.error_codes.iter_mut().find(|(c, _)| *c == code) {
                 Some((_, m)) => *m += n,
                 None => self.error_codes.push((code, n)),
             }
         }
+        self.sketch.merge(&other.sketch);
+        for slot in other.slots.into_iter().filter(|s| s.calls > 0) {
+            match self.slot_of_minute(slot.minute) {
+                Some(mine) => {
+                    mine.calls += slot.calls;
+                    mine.errors += slot.errors;
+                    mine.sketch.merge(&slot.sketch);
+                }
+                None => self.push_slot(slot),
+            }
+        }
+        for s in other.slowest {
+            insert_slowest(&mut self.slowest, s, slow_samples);
+        }
+        if !other.recent.is_empty() {
+            self.recent.extend(other.recent);
+            self.trim_recent(recent_samples);
+        }
+    }
+
+    /// Add another record's counters of this key.
+    pub fn merge_figures(&mut self, other: &Figures) {
+        self.calls += other.calls;
+        self.errors += other.errors;
         self.rows = self.rows.saturating_add(other.rows);
         self.slow_calls += other.slow_calls;
         self.first_ns = match (self.first_ns, other.first_ns) {
@@ -294,20 +338,44 @@ impl KeyStats {
             (a, b) => a.min(b),
         };
         self.last_ns = self.last_ns.max(other.last_ns);
-        self.sketch.merge(&other.sketch);
-        // Slots are collected, not merged: a window sums every slot in its
-        // range anyway, and most reports never ask for one.
-        self.slots
-            .extend(other.slots.into_iter().filter(|s| s.calls > 0));
-        for s in other.slowest {
-            insert_slowest(&mut self.slowest, s, slow_samples);
+    }
+
+    /// Add `n` errors of `code`; allocates only for a code this key has not seen.
+    pub fn merge_error_code(&mut self, code: &str, n: u64) {
+        match self.error_codes.iter_mut().find(|(c, _)| &**c == code) {
+            Some((_, m)) => *m += n,
+            None => self.error_codes.push((Arc::from(code), n)),
         }
-        if !other.recent.is_empty() {
-            self.recent.extend(other.recent);
-            self.recent.make_contiguous().sort_by_key(|s| s.at_ns);
-            while self.recent.len() > recent_samples {
-                self.recent.pop_front();
-            }
+    }
+
+    /// The slot of exactly `minute`, if this key has one. Merged keys hold one
+    /// slot per minute, in no particular order (a window sums its range anyway).
+    pub fn slot_of_minute(&mut self, minute: u64) -> Option<&mut MinuteSlot> {
+        self.slots.iter_mut().find(|s| s.minute == minute)
+    }
+
+    /// Keep a slot of a minute this key has no slot for.
+    pub fn push_slot(&mut self, slot: MinuteSlot) {
+        self.slots.push(slot);
+    }
+
+    /// Offer a sample to the slowest kept, at most `cap` of them.
+    pub fn offer_slowest(&mut self, sample: Sample, cap: usize) {
+        insert_slowest(&mut self.slowest, sample, cap);
+    }
+
+    /// Whether a sample of `duration_ns` would be kept among the `cap` slowest.
+    pub fn would_keep_slowest(&self, duration_ns: u64, cap: usize) -> bool {
+        self.slowest
+            .partition_point(|s| s.duration_ns >= duration_ns)
+            < cap
+    }
+
+    /// Order the recent samples oldest first (stable for equal times) and keep the newest `cap`.
+    pub fn trim_recent(&mut self, cap: usize) {
+        self.recent.make_contiguous().sort_by_key(|s| s.at_ns);
+        while self.recent.len() > cap {
+            self.recent.pop_front();
         }
     }
 

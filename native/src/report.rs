@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use rustc_hash::FxBuildHasher;
 
-use crate::aggregate::{EngineCounters, Key, KeyKind, KeyStats, Sample};
+use crate::aggregate::{EngineCounters, Key, KeyKind, KeyStats, Sample, NS_PER_MINUTE};
 use crate::sketch::Sketch;
-use crate::snapshot::{decode_with, DecodeError, Snapshot, Writer};
+use crate::snapshot::{merge_into, Caps, DecodeError, Snapshot, Writer};
 
 /// Samples kept per key after a merge.
 pub const MERGED_SLOW_SAMPLES: usize = 10;
@@ -28,6 +28,42 @@ pub struct Report {
     pub keys: HashMap<Key, KeyStats, FxBuildHasher>,
     /// Inputs that could not be read: their position in the input and why.
     pub unreadable: Vec<(usize, DecodeError)>,
+}
+
+/// Every call of one kind together (see `Report::latency`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overall {
+    pub calls: u64,
+    pub errors: u64,
+    pub sketch: Sketch,
+}
+
+/// Upper bounds (exclusive) of the latency histogram's buckets: decades from 1 µs
+/// to 10 s; one more bucket holds what is slower.
+pub const HISTOGRAM_BOUNDS_NS: [u64; 8] = [
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+    10_000_000_000,
+];
+
+impl Overall {
+    /// Calls per bucket of `HISTOGRAM_BOUNDS_NS`, and the calls slower than the last bound.
+    /// A call counts where its sketch bin's value falls (within 1% of its duration).
+    pub fn histogram(&self) -> Vec<u64> {
+        let mut counts = vec![0u64; HISTOGRAM_BOUNDS_NS.len() + 1];
+        counts[0] = self.sketch.zero_count();
+        for (index, n) in self.sketch.bins() {
+            let value = crate::sketch::bin_value(index);
+            let bucket = HISTOGRAM_BOUNDS_NS.partition_point(|&upper| upper <= value);
+            counts[bucket] += n;
+        }
+        counts
+    }
 }
 
 /// One key's figures, for a table row.
@@ -59,22 +95,44 @@ impl Row {
         let n = self.calls.max(1);
         (self.calls > 0).then(|| self.total_ns / n)
     }
+
+    /// The figures rows can be sorted by, by their names in the CLI's JSON.
+    pub const SORTABLE: [&'static str; 9] = [
+        "total_ns", "calls", "mean_ns", "p50_ns", "p95_ns", "p99_ns", "max_ns", "errors", "rows",
+    ];
+
+    /// The figure named `name` (one of `SORTABLE`), 0 when it has none.
+    pub fn figure(&self, name: &str) -> Option<u64> {
+        let value = match name {
+            "total_ns" => Some(self.total_ns),
+            "calls" => Some(self.calls),
+            "mean_ns" => self.mean_ns(),
+            "p50_ns" => self.p50_ns,
+            "p95_ns" => self.p95_ns,
+            "p99_ns" => self.p99_ns,
+            "max_ns" => self.max_ns,
+            "errors" => Some(self.errors),
+            "rows" => Some(self.rows),
+            _ => return None,
+        };
+        Some(value.unwrap_or(0))
+    }
 }
 
-/// Decode and merge; unreadable inputs are listed, never fatal. Keys are
-/// merged as they are decoded, which `decode_with` starts only after the
-/// header and the body checksum are verified: a torn or damaged file adds nothing.
+/// Samples a merged key keeps.
+const MERGED_CAPS: Caps = Caps {
+    slowest: MERGED_SLOW_SAMPLES,
+    recent: MERGED_RECENT_SAMPLES,
+};
+
+/// Decode and merge; unreadable inputs are listed, never fatal. Each input
+/// is merged as it is decoded (see `snapshot::merge_into`): a key seen before
+/// is read straight into the merged one.
 pub fn merge_bytes(inputs: &[&[u8]]) -> Report {
     let mut report = Report::default();
     for (i, bytes) in inputs.iter().enumerate() {
-        let keys = &mut report.keys;
-        let mut count = 0;
-        let decoded = decode_with(bytes, |key, stats| {
-            count += 1;
-            merge_key(keys, key, stats);
-        });
-        match decoded {
-            Ok(snap) => report.processes.push(process(&snap, count)),
+        match merge_into(bytes, &mut report.keys, MERGED_CAPS) {
+            Ok((snap, count)) => report.processes.push(process(&snap, count)),
             Err(e) => report.unreadable.push((i, e)),
         }
     }
@@ -85,6 +143,8 @@ fn merge_key(keys: &mut HashMap<Key, KeyStats, FxBuildHasher>, key: Key, stats: 
     match keys.get_mut(&key) {
         Some(mine) => mine.merge(stats, MERGED_SLOW_SAMPLES, MERGED_RECENT_SAMPLES),
         None => {
+            let mut stats = stats;
+            stats.trim_recent(MERGED_RECENT_SAMPLES);
             keys.insert(key, stats);
         }
     }
@@ -116,8 +176,43 @@ impl Report {
         self.keys
             .iter()
             .filter(|(k, _)| k.kind == kind)
-            .filter_map(|(k, st)| row(*k, st, window_minutes, now_ns))
+            .filter_map(|(k, st)| Some(with_texts(figures(*k, st, window_minutes, now_ns)?, st)))
             .collect()
+    }
+
+    /// The `limit` rows of `kind` with the largest figure `by` (one of
+    /// `Row::SORTABLE`), largest first, ties by key so every run and every
+    /// output format lists them in the same order. None when `by` is not a
+    /// sortable figure. Texts are filled in only for the rows kept: of 10,000
+    /// queries, `db top` copies the texts of 20.
+    pub fn top_rows(
+        &self,
+        kind: KeyKind,
+        window_minutes: Option<u64>,
+        now_ns: u64,
+        by: &str,
+        limit: Option<usize>,
+    ) -> Option<Vec<Row>> {
+        if !Row::SORTABLE.contains(&by) {
+            return None;
+        }
+        let mut rows: Vec<(&KeyStats, Row)> = self
+            .keys
+            .iter()
+            .filter(|(k, _)| k.kind == kind)
+            .filter_map(|(k, st)| Some((st, figures(*k, st, window_minutes, now_ns)?)))
+            .collect();
+        rows.sort_by(|(_, a), (_, b)| {
+            b.figure(by)
+                .cmp(&a.figure(by))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        rows.truncate(limit.unwrap_or(usize::MAX));
+        Some(
+            rows.into_iter()
+                .map(|(st, row)| with_texts(row, st))
+                .collect(),
+        )
     }
 
     /// The slowest (slowest first) or most recent (newest first) samples of
@@ -149,6 +244,57 @@ impl Report {
         out
     }
 
+    /// Every call of `kind` as one sketch, with its calls and errors: over all
+    /// time, or the last `window_minutes` before `now_ns` (minute granularity).
+    pub fn latency(&self, kind: KeyKind, window_minutes: Option<u64>, now_ns: u64) -> Overall {
+        let mut all = Overall::default();
+        for st in self
+            .keys
+            .iter()
+            .filter(|(k, _)| k.kind == kind)
+            .map(|(_, st)| st)
+        {
+            match window_minutes {
+                None => {
+                    all.calls += st.calls;
+                    all.errors += st.errors;
+                    all.sketch.merge(&st.sketch);
+                }
+                Some(minutes) => {
+                    for slot in st.window(minutes, now_ns) {
+                        all.calls += slot.calls;
+                        all.errors += slot.errors;
+                        all.sketch.merge(&slot.sketch);
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    /// Calls and errors of every key of `kind` per minute, for the `minutes`
+    /// minutes before the one of `now_ns` and that one: `minutes + 1` entries,
+    /// oldest first, `(minute since the epoch, calls, errors)`.
+    pub fn timeline(&self, kind: KeyKind, minutes: u64, now_ns: u64) -> Vec<(u64, u64, u64)> {
+        let now = now_ns / NS_PER_MINUTE;
+        let first = now.saturating_sub(minutes);
+        let mut out: Vec<(u64, u64, u64)> = (first..=now).map(|m| (m, 0, 0)).collect();
+        for st in self
+            .keys
+            .iter()
+            .filter(|(k, _)| k.kind == kind)
+            .map(|(_, st)| st)
+        {
+            for slot in st.window(minutes, now_ns) {
+                if let Some(entry) = out.get_mut((slot.minute - first) as usize) {
+                    entry.1 += slot.calls;
+                    entry.2 += slot.errors;
+                }
+            }
+        }
+        out
+    }
+
     pub fn counters(&self) -> EngineCounters {
         let mut total = EngineCounters::default();
         for p in &self.processes {
@@ -161,9 +307,27 @@ impl Report {
     }
 }
 
-fn row(key: Key, st: &KeyStats, window_minutes: Option<u64>, now_ns: u64) -> Option<Row> {
+/// A row's texts and error codes, copied from its key.
+fn with_texts(row: Row, st: &KeyStats) -> Row {
+    Row {
+        text: st.text.clone(),
+        operation: st.operation.clone(),
+        summary: st.summary.clone(),
+        error_codes: st
+            .error_codes
+            .iter()
+            .map(|(c, n)| (c.to_string(), *n))
+            .collect(),
+        ..row
+    }
+}
+
+/// A key's figures over all time or a window (None when the window saw no
+/// call); texts and error codes are left empty (see `with_texts`).
+fn figures(key: Key, st: &KeyStats, window_minutes: Option<u64>, now_ns: u64) -> Option<Row> {
+    let windowed;
     let (calls, errors, sketch) = match window_minutes {
-        None => (st.calls, st.errors, st.sketch.clone()),
+        None => (st.calls, st.errors, &st.sketch),
         Some(minutes) => {
             let mut sketch = Sketch::new();
             let (mut calls, mut errors) = (0, 0);
@@ -175,22 +339,19 @@ fn row(key: Key, st: &KeyStats, window_minutes: Option<u64>, now_ns: u64) -> Opt
             if calls == 0 {
                 return None;
             }
-            (calls, errors, sketch)
+            windowed = sketch;
+            (calls, errors, &windowed)
         }
     };
     Some(Row {
         key,
-        text: st.text.clone(),
-        operation: st.operation.clone(),
-        summary: st.summary.clone(),
+        text: String::new(),
+        operation: String::new(),
+        summary: String::new(),
         calls,
         calls_all: st.calls,
         errors,
-        error_codes: st
-            .error_codes
-            .iter()
-            .map(|(c, n)| (c.to_string(), *n))
-            .collect(),
+        error_codes: Vec::new(),
         rows: st.rows,
         slow_calls: st.slow_calls,
         total_ns: sketch.sum_ns(),
@@ -279,6 +440,181 @@ mod tests {
         assert_eq!(calls(None), Some(100));
         let later = report.rows(KeyKind::Query, Some(5), T0 + 60 * NS_PER_MINUTE);
         assert!(later.is_empty());
+    }
+
+    /// An engine with keys `0..keys` shifted by `shift`, so engines share some keys.
+    fn random_engine(seed: u64, keys: u64, shift: u64, samples: usize, start: u64) -> Vec<u8> {
+        let mut e = Engine::new(
+            Config {
+                slow_samples: samples,
+                recent_samples: samples,
+                ..Config::standard()
+            },
+            T0,
+        );
+        let mut x = seed | 1;
+        let mut next = move || {
+            // xorshift: reproducible figures without a dependency.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Time mostly moves forward (samples arrive in order), sometimes steps back.
+        let mut clock = start + next() % (5 * NS_PER_MINUTE);
+        for k in 0..keys {
+            for _ in 0..(next() % 12) {
+                let r = next();
+                clock += (r >> 8) % 20_000_000_000;
+                let now_ns = if r % 16 == 0 { clock - 1000 } else { clock };
+                let call = Call {
+                    duration_ns: (r % 5_000_000) as i64 - 10,
+                    error: [None, Some("23505"), Some("40001"), Some("CancelledError")]
+                        [(r >> 40) as usize % 4],
+                    rows: (r >> 20) as i64 % 7 - 1,
+                    trace_id: u128::from(r >> 3),
+                    span_id: r >> 30,
+                    now_ns,
+                };
+                e.record_query(format!("SELECT c{} FROM t", k + shift).as_bytes(), &call);
+            }
+            e.record_named(
+                KeyKind::Pool,
+                &format!("pool{}", (k + shift) % 3),
+                "checkout",
+                &Call {
+                    duration_ns: (next() % 1000) as i64,
+                    now_ns: clock,
+                    ..Call::default()
+                },
+            );
+        }
+        encode(
+            &e,
+            &Writer {
+                pid: seed as u32,
+                ..Writer::default()
+            },
+        )
+    }
+
+    /// The merge as it was before keys were decoded in place: decode each
+    /// snapshot whole, then fold its keys in with `KeyStats::merge`.
+    fn reference_merge(inputs: &[&[u8]]) -> Report {
+        let mut report = Report::default();
+        for (i, bytes) in inputs.iter().enumerate() {
+            match crate::snapshot::decode(bytes) {
+                Ok(snap) => report.add(snap),
+                Err(e) => report.unreadable.push((i, e)),
+            }
+        }
+        report
+    }
+
+    fn sorted_rows(report: &Report, kind: KeyKind, window: Option<u64>) -> Vec<Row> {
+        let mut rows = report.rows(kind, window, T0 + 10 * NS_PER_MINUTE);
+        rows.sort_by_key(|r| r.key);
+        rows
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// Decoding keys straight into the merged report gives exactly what
+        /// decoding them whole and merging gives: same keys, figures, sketches,
+        /// slots, samples (and their order), processes.
+        #[test]
+        fn merging_in_place_equals_decoding_then_merging(
+            seeds in proptest::collection::vec(1u64..1_000_000, 1..6),
+            keys in 1u64..40,
+            samples in 0usize..40,
+        ) {
+            let blobs: Vec<Vec<u8>> = seeds
+                .iter()
+                .enumerate()
+                // Later processes mostly write later samples; some overlap the others.
+                .map(|(i, s)| {
+                    let start = T0 + (i as u64 % 3) * 30 * NS_PER_MINUTE;
+                    random_engine(*s, keys, i as u64 * keys / 3, samples, start)
+                })
+                .collect();
+            let mut inputs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
+            inputs.insert(inputs.len() / 2, b"PGOTEL\0S garbage");
+            let fast = merge_bytes(&inputs);
+            let slow = reference_merge(&inputs);
+            proptest::prop_assert_eq!(&fast.keys, &slow.keys);
+            proptest::prop_assert_eq!(&fast.processes, &slow.processes);
+            proptest::prop_assert_eq!(&fast.unreadable, &slow.unreadable);
+        }
+
+        /// Figures do not depend on the order the snapshots are merged in.
+        #[test]
+        fn figures_do_not_depend_on_merge_order(
+            seeds in proptest::collection::vec(1u64..1_000_000, 2..6),
+            keys in 1u64..30,
+        ) {
+            let blobs: Vec<Vec<u8>> = seeds
+                .iter()
+                .enumerate()
+                .map(|(i, s)| random_engine(*s, keys, i as u64 * keys / 2, 8, T0))
+                .collect();
+            let forward: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
+            let backward: Vec<&[u8]> = forward.iter().rev().copied().collect();
+            let (a, b) = (merge_bytes(&forward), merge_bytes(&backward));
+            for kind in KeyKind::ALL {
+                for window in [None, Some(1), Some(5), Some(15)] {
+                    let (ra, rb) = (sorted_rows(&a, kind, window), sorted_rows(&b, kind, window));
+                    proptest::prop_assert_eq!(ra.len(), rb.len());
+                    for (x, y) in ra.iter().zip(&rb) {
+                        let mut codes = (x.error_codes.clone(), y.error_codes.clone());
+                        codes.0.sort();
+                        codes.1.sort();
+                        proptest::prop_assert_eq!(codes.0, codes.1);
+                        let strip = |r: &Row| Row { error_codes: Vec::new(), ..r.clone() };
+                        proptest::prop_assert_eq!(strip(x), strip(y));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn top_rows_are_the_sorted_head_of_all_rows() {
+        let blobs: Vec<Vec<u8>> = (1..4).map(|s| random_engine(s, 60, s * 7, 8, T0)).collect();
+        let inputs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
+        let report = merge_bytes(&inputs);
+        for by in Row::SORTABLE {
+            for window in [None, Some(5)] {
+                let mut all = report.rows(KeyKind::Query, window, T0 + 10 * NS_PER_MINUTE);
+                all.sort_by_key(|r| (std::cmp::Reverse(r.figure(by)), r.key));
+                all.truncate(7);
+                let top =
+                    report.top_rows(KeyKind::Query, window, T0 + 10 * NS_PER_MINUTE, by, Some(7));
+                assert_eq!(top, Some(all), "{by} {window:?}");
+            }
+        }
+        assert_eq!(report.top_rows(KeyKind::Query, None, 0, "text", None), None);
+    }
+
+    #[test]
+    fn latency_and_timeline_add_up_every_key() {
+        let a = process(1, 0);
+        let report = merge_bytes(&[&a]);
+        let now = T0 + 2 * NS_PER_MINUTE;
+        let all = report.latency(KeyKind::Query, None, now);
+        assert_eq!((all.calls, all.errors), (200, 10));
+        assert_eq!(all.sketch.count(), 200);
+        // 100 calls of 50µs, 100 of 1.00ms to 1.99ms; exactly 1ms shares its
+        // bin with values under 1ms, whose value (within 1%) is 999,xxx ns.
+        assert_eq!(all.histogram(), vec![0, 0, 100, 1, 99, 0, 0, 0, 0]);
+        let last = report.latency(KeyKind::Query, Some(0), now);
+        assert_eq!(last.calls, 33);
+        let timeline = report.timeline(KeyKind::Query, 3, now);
+        let calls: Vec<u64> = timeline.iter().map(|m| m.1).collect();
+        // Minute 0 holds the 100 calls of SELECT 1 and 34 of the books query.
+        assert_eq!(calls, vec![0, 134, 33, 33]);
+        assert_eq!(timeline[3].0, now / NS_PER_MINUTE);
+        assert_eq!(timeline.iter().map(|m| m.2).sum::<u64>(), 10);
     }
 
     #[test]

@@ -223,6 +223,11 @@ fn representative(bin: usize) -> u64 {
     lo + lo / ACCURACY_DIVISOR
 }
 
+/// The value a quantile in bin `index` reports (see [`Sketch::bins`]); within 1% of every value in it.
+pub fn bin_value(index: i32) -> u64 {
+    usize::try_from(index).map_or(0, representative)
+}
+
 /// Smallest and largest value of bin `bin` that can be added (`bin < NUM_BINS`).
 fn bin_range(bin: usize) -> (u64, u64) {
     let lo = LOWER_EDGES.get(bin).copied().unwrap_or(MAX_VALUE_NS);
@@ -239,6 +244,130 @@ fn bin_range(bin: usize) -> (u64, u64) {
 /// Bin-count capacity grows in multiples of this many bins (512 bytes), so a
 /// sketch wastes at most 63 bins and reallocates at most 25 times.
 const GROWTH_STEP: usize = 16;
+
+/// A sketch as a snapshot stores it: its figures and its non-empty bins
+/// `(index, count)`, ascending. Nothing is trusted until [`SketchParts::check`].
+#[derive(Debug, Clone, Copy)]
+pub struct SketchParts<'a> {
+    pub count: u64,
+    pub sum_ns: u64,
+    pub min_ns: Option<u64>,
+    pub max_ns: Option<u64>,
+    pub rejected: u64,
+    pub zero_count: u64,
+    pub bins: &'a [(i32, u64)],
+}
+
+impl SketchParts<'_> {
+    /// Whether the parts describe a sketch `add_ns` could have built; the error says what is wrong.
+    pub fn check(&self) -> Result<(), String> {
+        let SketchParts {
+            count,
+            sum_ns,
+            min_ns,
+            max_ns,
+            zero_count,
+            bins,
+            ..
+        } = *self;
+        // Bins: valid indexes, non-zero counts, strictly ascending.
+        let mut previous: Option<usize> = None;
+        let mut total = zero_count;
+        let (mut sum_low, mut sum_high) = (0u64, 0u64);
+        for (position, &(index, c)) in bins.iter().enumerate() {
+            let bin = match usize::try_from(index) {
+                Ok(bin) if bin < NUM_BINS => bin,
+                _ => {
+                    return Err(format!(
+                        "bin {position} has index {index}, outside 0..{NUM_BINS}"
+                    ))
+                }
+            };
+            if c == 0 {
+                return Err(format!(
+                    "bin index {index} has count 0 (empty bins must be omitted)"
+                ));
+            }
+            if let Some(prev) = previous {
+                if bin <= prev {
+                    return Err(format!(
+                        "bin indexes are not strictly ascending: {prev} then {index}"
+                    ));
+                }
+            }
+            previous = Some(bin);
+            total = total
+                .checked_add(c)
+                .ok_or_else(|| "bin counts overflow u64".to_string())?;
+            let (lo, hi) = bin_range(bin);
+            sum_low = sum_low.saturating_add(lo.saturating_mul(c));
+            sum_high = sum_high.saturating_add(hi.saturating_mul(c));
+        }
+        if total != count {
+            return Err(format!(
+                "zero_count plus bin counts is {total}, but count is {count}"
+            ));
+        }
+
+        if count == 0 {
+            if min_ns.is_some() || max_ns.is_some() {
+                return Err("empty sketch (count 0) has a min_ns or max_ns".to_string());
+            }
+            if sum_ns != 0 {
+                return Err(format!("empty sketch (count 0) has sum_ns {sum_ns}"));
+            }
+            return Ok(());
+        }
+
+        let (Some(min), Some(max)) = (min_ns, max_ns) else {
+            return Err(format!(
+                "sketch with count {count} is missing min_ns or max_ns"
+            ));
+        };
+        if min > max {
+            return Err(format!("min_ns {min} is greater than max_ns {max}"));
+        }
+        if max > MAX_VALUE_NS {
+            return Err(format!(
+                "max_ns {max} is above MAX_VALUE_NS ({MAX_VALUE_NS})"
+            ));
+        }
+        if (zero_count > 0) != (min == 0) {
+            return Err(format!(
+                "min_ns {min} does not agree with zero_count {zero_count}"
+            ));
+        }
+        // min and max must sit in the outermost bins.
+        let first_last = bins.first().zip(bins.last());
+        match first_last {
+            None if max != 0 => {
+                return Err(format!("no bins but max_ns is {max}, expected 0"));
+            }
+            None => {}
+            Some((&(first, _), &(last, _))) => {
+                // Indexes were validated above, so the casts are lossless.
+                let (lo, hi) = bin_range(last as usize);
+                if !(lo..=hi).contains(&max) {
+                    return Err(format!(
+                        "max_ns {max} is not in the highest bin (index {last}: {lo}..={hi})"
+                    ));
+                }
+                let (lo, hi) = bin_range(first as usize);
+                if min > 0 && !(lo..=hi).contains(&min) {
+                    return Err(format!(
+                        "min_ns {min} is not in the lowest bin (index {first}: {lo}..={hi})"
+                    ));
+                }
+            }
+        }
+        if !(sum_low..=sum_high).contains(&sum_ns) {
+            return Err(format!(
+                "sum_ns {sum_ns} is impossible for these bins (must be in {sum_low}..={sum_high})"
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// A DDSketch-style latency sketch; see the module doc.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -453,127 +582,51 @@ impl Sketch {
         zero_count: u64,
         bins: &[(i32, u64)],
     ) -> Result<Sketch, String> {
-        // Bins: valid indexes, non-zero counts, strictly ascending.
-        let mut previous: Option<usize> = None;
-        let mut total = zero_count;
-        let (mut sum_low, mut sum_high) = (0u64, 0u64);
-        for (position, &(index, c)) in bins.iter().enumerate() {
-            let bin = match usize::try_from(index) {
-                Ok(bin) if bin < NUM_BINS => bin,
-                _ => {
-                    return Err(format!(
-                        "bin {position} has index {index}, outside 0..{NUM_BINS}"
-                    ))
-                }
-            };
-            if c == 0 {
-                return Err(format!(
-                    "bin index {index} has count 0 (empty bins must be omitted)"
-                ));
-            }
-            if let Some(prev) = previous {
-                if bin <= prev {
-                    return Err(format!(
-                        "bin indexes are not strictly ascending: {prev} then {index}"
-                    ));
-                }
-            }
-            previous = Some(bin);
-            total = total
-                .checked_add(c)
-                .ok_or_else(|| "bin counts overflow u64".to_string())?;
-            let (lo, hi) = bin_range(bin);
-            sum_low = sum_low.saturating_add(lo.saturating_mul(c));
-            sum_high = sum_high.saturating_add(hi.saturating_mul(c));
-        }
-        if total != count {
-            return Err(format!(
-                "zero_count plus bin counts is {total}, but count is {count}"
-            ));
-        }
-
-        if count == 0 {
-            if min_ns.is_some() || max_ns.is_some() {
-                return Err("empty sketch (count 0) has a min_ns or max_ns".to_string());
-            }
-            if sum_ns != 0 {
-                return Err(format!("empty sketch (count 0) has sum_ns {sum_ns}"));
-            }
-            return Ok(Sketch {
-                rejected,
-                ..Sketch::default()
-            });
-        }
-
-        let (Some(min), Some(max)) = (min_ns, max_ns) else {
-            return Err(format!(
-                "sketch with count {count} is missing min_ns or max_ns"
-            ));
-        };
-        if min > max {
-            return Err(format!("min_ns {min} is greater than max_ns {max}"));
-        }
-        if max > MAX_VALUE_NS {
-            return Err(format!(
-                "max_ns {max} is above MAX_VALUE_NS ({MAX_VALUE_NS})"
-            ));
-        }
-        if (zero_count > 0) != (min == 0) {
-            return Err(format!(
-                "min_ns {min} does not agree with zero_count {zero_count}"
-            ));
-        }
-        // min and max must sit in the outermost bins.
-        let first_last = bins.first().zip(bins.last());
-        match first_last {
-            None if max != 0 => {
-                return Err(format!("no bins but max_ns is {max}, expected 0"));
-            }
-            None => {}
-            Some((&(first, _), &(last, _))) => {
-                // Indexes were validated above, so the casts are lossless.
-                let (lo, hi) = bin_range(last as usize);
-                if !(lo..=hi).contains(&max) {
-                    return Err(format!(
-                        "max_ns {max} is not in the highest bin (index {last}: {lo}..={hi})"
-                    ));
-                }
-                let (lo, hi) = bin_range(first as usize);
-                if min > 0 && !(lo..=hi).contains(&min) {
-                    return Err(format!(
-                        "min_ns {min} is not in the lowest bin (index {first}: {lo}..={hi})"
-                    ));
-                }
-            }
-        }
-        if !(sum_low..=sum_high).contains(&sum_ns) {
-            return Err(format!(
-                "sum_ns {sum_ns} is impossible for these bins (must be in {sum_low}..={sum_high})"
-            ));
-        }
-
-        let mut sketch = Sketch {
+        let parts = SketchParts {
             count,
             sum_ns,
             min_ns,
             max_ns,
             rejected,
             zero_count,
-            offset: 0,
-            counts: Vec::new(),
+            bins,
         };
-        if let Some((&(first, _), &(last, _))) = first_last {
-            // Both were validated to be in 0..NUM_BINS, so the Vec is bounded.
-            let (first, last) = (first as usize, last as usize);
-            sketch.offset = first;
-            sketch.counts = vec![0; last - first + 1];
-            for &(index, c) in bins {
-                if let Some(slot) = sketch.counts.get_mut((index as usize).wrapping_sub(first)) {
-                    *slot = c;
+        let mut sketch = Sketch::new();
+        sketch.merge_parts(&parts)?;
+        Ok(sketch)
+    }
+
+    /// Adds a sketch given as the parts a snapshot stores, after checking them
+    /// like [`Sketch::from_parts`] (on error nothing is added). The result is
+    /// exactly `merge(&from_parts(..))`, without building the second sketch:
+    /// merging many snapshots allocates nothing for sketches it already has.
+    pub fn merge_parts(&mut self, parts: &SketchParts<'_>) -> Result<(), String> {
+        parts.check()?;
+        self.count = self.count.saturating_add(parts.count);
+        self.sum_ns = self.sum_ns.saturating_add(parts.sum_ns);
+        self.rejected = self.rejected.saturating_add(parts.rejected);
+        self.zero_count = self.zero_count.saturating_add(parts.zero_count);
+        self.min_ns = match (self.min_ns, parts.min_ns) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.max_ns = match (self.max_ns, parts.max_ns) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some((&(first, _), &(last, _))) = parts.bins.first().zip(parts.bins.last()) {
+            // check() validated every index to be in 0..NUM_BINS, ascending.
+            self.span(first as usize, last as usize);
+            for &(index, c) in parts.bins {
+                if let Some(slot) = self
+                    .counts
+                    .get_mut((index as usize).wrapping_sub(self.offset))
+                {
+                    *slot = slot.saturating_add(c);
                 }
             }
         }
-        Ok(sketch)
+        Ok(())
     }
 
     /// Counts a rejected value and hands the reason back.

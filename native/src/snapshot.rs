@@ -7,14 +7,16 @@
 //! anything is allocated, so a truncated, corrupt, foreign or newer file is a
 //! `DecodeError`, never a panic or a huge allocation.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::Arc;
 
+use rustc_hash::FxBuildHasher;
+
 use crate::aggregate::{
-    Engine, EngineCounters, Key, KeyKind, KeyStats, MinuteSlot, Sample, MAX_VALUES,
+    Engine, EngineCounters, Figures, Key, KeyKind, KeyStats, MinuteSlot, Sample, MAX_VALUES,
 };
-use crate::sketch::Sketch;
+use crate::sketch::{Sketch, SketchParts};
 
 pub const MAGIC: &[u8; 8] = b"PGOTEL\0S";
 /// Bump on any change to the layout or to how fingerprint ids are computed.
@@ -246,14 +248,52 @@ pub fn encode(engine: &Engine, writer: &Writer) -> Vec<u8> {
 struct In<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// Bins of the sketch being read, reused from sketch to sketch.
+    bins: Vec<(i32, u64)>,
 }
 
 fn corrupt<T>(why: impl Into<String>) -> Result<T, DecodeError> {
     Err(DecodeError::Corrupt(why.into()))
 }
 
+/// A sample as stored, its error text still borrowed from the input.
+struct RawSample<'a> {
+    duration_ns: u64,
+    at_ns: u64,
+    trace_id: u128,
+    span_id: u64,
+    rows: i64,
+    error: &'a str,
+}
+
+impl RawSample<'_> {
+    fn sample(&self, pid: u32) -> Sample {
+        Sample {
+            pid,
+            duration_ns: self.duration_ns,
+            at_ns: self.at_ns,
+            trace_id: self.trace_id,
+            span_id: self.span_id,
+            rows: self.rows,
+            error: (!self.error.is_empty()).then(|| Arc::from(self.error)),
+        }
+    }
+}
+
 impl<'a> In<'a> {
+    #[inline]
     fn u(&mut self) -> Result<u64, DecodeError> {
+        // Most numbers (counts, lengths, small figures) fit one byte.
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
+        self.u_long()
+    }
+
+    fn u_long(&mut self) -> Result<u64, DecodeError> {
         let mut v: u64 = 0;
         for shift in (0..70).step_by(7) {
             let Some(&b) = self.buf.get(self.pos) else {
@@ -301,12 +341,23 @@ impl<'a> In<'a> {
         Ok(u128::from_le_bytes(w))
     }
 
-    fn s(&mut self) -> Result<String, DecodeError> {
+    /// A string, borrowed from the input (checked to be UTF-8).
+    #[inline]
+    fn str(&mut self) -> Result<&'a str, DecodeError> {
+        // Most strings of samples (their error codes) are empty.
+        if self.buf.get(self.pos) == Some(&0) {
+            self.pos += 1;
+            return Ok("");
+        }
         let n = self.count(MAX_STRING, "string length")?;
         match std::str::from_utf8(self.bytes(n)?) {
-            Ok(s) => Ok(s.to_string()),
+            Ok(s) => Ok(s),
             Err(_) => corrupt("a string is not UTF-8"),
         }
+    }
+
+    fn s(&mut self) -> Result<String, DecodeError> {
+        Ok(self.str()?.to_string())
     }
 
     fn opt(&mut self) -> Result<Option<u64>, DecodeError> {
@@ -317,66 +368,100 @@ impl<'a> In<'a> {
         }
     }
 
-    fn sketch(&mut self) -> Result<Sketch, DecodeError> {
-        let (count, sum) = (self.u()?, self.u()?);
-        let (min, max) = (self.opt()?, self.opt()?);
-        let (rejected, zero) = (self.u()?, self.u()?);
+    /// Read a sketch and add it to `into` (nothing is added if it is not valid).
+    fn sketch_into(&mut self, into: &mut Sketch) -> Result<(), DecodeError> {
+        let (count, sum_ns) = (self.u()?, self.u()?);
+        let (min_ns, max_ns) = (self.opt()?, self.opt()?);
+        let (rejected, zero_count) = (self.u()?, self.u()?);
         let n = self.count(MAX_LIST, "bin")?;
-        let mut bins = Vec::with_capacity(n);
+        let mut bins = std::mem::take(&mut self.bins);
+        bins.clear();
         let mut index = 0i64;
-        for _ in 0..n {
-            index = index.saturating_add(self.i()?);
-            let Ok(i) = i32::try_from(index) else {
-                return corrupt("bin index out of range");
+        let mut read = || -> Result<(), DecodeError> {
+            for _ in 0..n {
+                index = index.saturating_add(self.i()?);
+                let Ok(i) = i32::try_from(index) else {
+                    return corrupt("bin index out of range");
+                };
+                bins.push((i, self.u()?));
+            }
+            Ok(())
+        };
+        let result = read().and_then(|()| {
+            let parts = SketchParts {
+                count,
+                sum_ns,
+                min_ns,
+                max_ns,
+                rejected,
+                zero_count,
+                bins: &bins,
             };
-            bins.push((i, self.u()?));
-        }
-        Sketch::from_parts(count, sum, min, max, rejected, zero, &bins)
-            .or_else(|why| corrupt(format!("bad sketch: {why}")))
+            into.merge_parts(&parts)
+                .or_else(|why| corrupt(format!("bad sketch: {why}")))
+        });
+        self.bins = bins;
+        result
     }
 
-    fn sample(&mut self, pid: u32) -> Result<Sample, DecodeError> {
-        Ok(Sample {
-            pid,
+    fn sketch(&mut self) -> Result<Sketch, DecodeError> {
+        let mut sketch = Sketch::new();
+        self.sketch_into(&mut sketch)?;
+        Ok(sketch)
+    }
+
+    fn raw_sample(&mut self) -> Result<RawSample<'a>, DecodeError> {
+        Ok(RawSample {
             duration_ns: self.u()?,
             at_ns: self.u()?,
             trace_id: self.u128()?,
             span_id: self.u()?,
             rows: self.i()?,
-            error: Some(self.s()?).filter(|e| !e.is_empty()).map(Arc::from),
+            error: self.str()?,
         })
     }
 
     fn samples(&mut self, pid: u32) -> Result<Vec<Sample>, DecodeError> {
         let n = self.count(MAX_LIST, "sample")?;
-        (0..n).map(|_| self.sample(pid)).collect()
+        (0..n).map(|_| Ok(self.raw_sample()?.sample(pid))).collect()
     }
 
-    /// One key; its samples are stamped with the writer's `pid`.
-    fn key(&mut self, pid: u32) -> Result<(Key, KeyStats), DecodeError> {
+    fn key(&mut self) -> Result<Key, DecodeError> {
         let kind = self.u()?;
         let Some(kind) = u8::try_from(kind).ok().and_then(KeyKind::from_u8) else {
             return corrupt(format!("unknown key kind {kind}"));
         };
-        let key = Key {
+        Ok(Key {
             kind,
             id: self.u()?,
-        };
+        })
+    }
+
+    fn figures(&mut self) -> Result<Figures, DecodeError> {
+        Ok(Figures {
+            calls: self.u()?,
+            errors: self.u()?,
+            rows: self.u()?,
+            slow_calls: self.u()?,
+            first_ns: self.u()?,
+            last_ns: self.u()?,
+        })
+    }
+
+    /// The statistics of a key (after its `key()`); samples are stamped with the writer's `pid`.
+    fn stats(&mut self, pid: u32) -> Result<KeyStats, DecodeError> {
         let mut st = KeyStats {
             text: self.s()?,
             operation: self.s()?,
             summary: self.s()?,
             ..KeyStats::default()
         };
-        st.calls = self.u()?;
-        st.errors = self.u()?;
-        st.rows = self.u()?;
-        st.slow_calls = self.u()?;
-        st.first_ns = self.u()?;
-        st.last_ns = self.u()?;
+        let f = self.figures()?;
+        (st.calls, st.errors, st.rows) = (f.calls, f.errors, f.rows);
+        (st.slow_calls, st.first_ns, st.last_ns) = (f.slow_calls, f.first_ns, f.last_ns);
         let n = self.count(MAX_LIST, "error code")?;
         for _ in 0..n {
-            let code: Arc<str> = Arc::from(self.s()?);
+            let code: Arc<str> = Arc::from(self.str()?);
             st.error_codes.push((code, self.u()?));
         }
         st.sketch = self.sketch()?;
@@ -391,26 +476,146 @@ impl<'a> In<'a> {
         }
         st.slowest = self.samples(pid)?;
         st.recent = VecDeque::from(self.samples(pid)?);
-        Ok((key, st))
+        Ok(st)
     }
+
+    /// Read a key's statistics (after its `key()`) straight into `st`, which
+    /// holds the same key: `st.merge(self.stats(pid))` without building the
+    /// second `KeyStats` (strings, sketches and samples that are not kept are
+    /// never allocated).
+    fn merge_stats(&mut self, st: &mut KeyStats, pid: u32, caps: Caps) -> Result<(), DecodeError> {
+        let (text, operation, summary) = (self.str()?, self.str()?, self.str()?);
+        if st.text.is_empty() {
+            st.text = text.to_string();
+            st.operation = operation.to_string();
+            st.summary = summary.to_string();
+        }
+        st.merge_figures(&self.figures()?);
+        let n = self.count(MAX_LIST, "error code")?;
+        for _ in 0..n {
+            let code = self.str()?;
+            let count = self.u()?;
+            st.merge_error_code(code, count);
+        }
+        self.sketch_into(&mut st.sketch)?;
+        let n = self.count(MAX_LIST, "window slot")?;
+        for _ in 0..n {
+            let (minute, calls, errors) = (self.u()?, self.u()?, self.u()?);
+            match st.slot_of_minute(minute).filter(|_| calls > 0) {
+                Some(slot) => {
+                    slot.calls += calls;
+                    slot.errors += errors;
+                    self.sketch_into(&mut slot.sketch)?;
+                }
+                None => {
+                    let sketch = self.sketch()?;
+                    if calls > 0 {
+                        st.push_slot(MinuteSlot {
+                            minute,
+                            calls,
+                            errors,
+                            sketch,
+                        });
+                    }
+                }
+            }
+        }
+        let n = self.count(MAX_LIST, "sample")?;
+        for _ in 0..n {
+            let raw = self.raw_sample()?;
+            if st.would_keep_slowest(raw.duration_ns, caps.slowest) {
+                st.offer_slowest(raw.sample(pid), caps.slowest);
+            }
+        }
+        // Recent samples arrive oldest first and mostly newer than those kept: appended in
+        // order, the oldest drop off the front; one out of order sorts them all at the end.
+        let n = self.count(MAX_LIST, "sample")?;
+        let mut in_order = true;
+        for _ in 0..n {
+            let raw = self.raw_sample()?;
+            in_order &= st.recent.back().is_none_or(|last| last.at_ns <= raw.at_ns);
+            st.recent.push_back(raw.sample(pid));
+            if in_order && st.recent.len() > caps.recent {
+                st.recent.pop_front();
+            }
+        }
+        if !in_order {
+            st.trim_recent(caps.recent);
+        }
+        Ok(())
+    }
+}
+
+/// How many samples a merged key keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    pub slowest: usize,
+    pub recent: usize,
 }
 
 /// Decode one snapshot, checking everything.
 pub fn decode(bytes: &[u8]) -> Result<Snapshot, DecodeError> {
-    let mut keys = Vec::new();
-    let mut snap = decode_with(bytes, |key, stats| keys.push((key, stats)))?;
-    snap.keys = keys;
+    let (mut snap, mut r, n) = open(bytes)?;
+    snap.keys.reserve(n);
+    for _ in 0..n {
+        let key = r.key()?;
+        let stats = r.stats(snap.writer.pid)?;
+        snap.keys.push((key, stats));
+    }
+    r.finish()?;
     Ok(snap)
 }
 
-/// Decode one snapshot, handing each key to `on_key` as it is read (the
-/// returned `Snapshot` has no keys). Nothing is kept beyond one key at a time,
-/// so merging many large snapshots needs no intermediate copies. On error,
-/// some keys may already have been handed over.
-pub fn decode_with(
+/// Decode one snapshot and merge its keys into `keys` as they are read
+/// (the returned `Snapshot` has no keys; the count says how many it had).
+/// A key already in `keys` is decoded straight into it: merging many large
+/// snapshots allocates only for keys, codes and samples that are new.
+///
+/// Keys are merged only after the header and the body checksum are verified,
+/// so a torn or damaged file adds nothing. A body that passes its checksum
+/// and still does not parse (a writer's bug) is an error too, but the keys
+/// before the fault, and part of the faulty one, stay merged.
+pub fn merge_into(
     bytes: &[u8],
-    mut on_key: impl FnMut(Key, KeyStats),
-) -> Result<Snapshot, DecodeError> {
+    keys: &mut HashMap<Key, KeyStats, FxBuildHasher>,
+    caps: Caps,
+) -> Result<(Snapshot, usize), DecodeError> {
+    let (snap, mut r, n) = open(bytes)?;
+    keys.reserve(n.saturating_sub(keys.len()));
+    let pid = snap.writer.pid;
+    for _ in 0..n {
+        let key = r.key()?;
+        match keys.get_mut(&key) {
+            Some(st) => r.merge_stats(st, pid, caps)?,
+            None => {
+                let mut st = r.stats(pid)?;
+                // Kept oldest first from the start, so later merges can append in order.
+                st.trim_recent(caps.recent);
+                // Room for what later snapshots add, allocated once.
+                st.slowest
+                    .reserve((caps.slowest + 1).saturating_sub(st.slowest.len()));
+                st.recent
+                    .reserve((caps.recent + 1).saturating_sub(st.recent.len()));
+                keys.insert(key, st);
+            }
+        }
+    }
+    r.finish()?;
+    Ok((snap, n))
+}
+
+impl In<'_> {
+    fn finish(&self) -> Result<(), DecodeError> {
+        if self.pos != self.buf.len() {
+            return corrupt("bytes left after the last key");
+        }
+        Ok(())
+    }
+}
+
+/// Check the header and checksum and read the writer and counters; returns
+/// the snapshot without keys, the reader positioned at the first key, and the key count.
+fn open(bytes: &[u8]) -> Result<(Snapshot, In<'_>, usize), DecodeError> {
     if bytes.len() > MAX_SNAPSHOT_BYTES {
         return Err(DecodeError::TooLarge { size: bytes.len() });
     }
@@ -457,7 +662,11 @@ pub fn decode_with(
     if checksum(body) != sum {
         return corrupt("checksum mismatch");
     }
-    let mut r = In { buf: body, pos: 0 };
+    let mut r = In {
+        buf: body,
+        pos: 0,
+        bins: Vec::new(),
+    };
     let pid = r.u()?;
     let writer = Writer {
         pid: u32::try_from(pid).or_else(|_| corrupt("pid out of range"))?,
@@ -482,20 +691,14 @@ pub fn decode_with(
         }
     }
     let n = r.count(MAX_KEYS, "key")?;
-    for _ in 0..n {
-        let (key, stats) = r.key(writer.pid)?;
-        on_key(key, stats);
-    }
-    if r.pos != body.len() {
-        return corrupt("bytes left after the last key");
-    }
-    Ok(Snapshot {
+    let snap = Snapshot {
         writer,
         max_keys,
         counters,
         values,
         keys: Vec::new(),
-    })
+    };
+    Ok((snap, r, n))
 }
 
 #[cfg(test)]

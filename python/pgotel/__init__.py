@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pgotel._native import (
     Engine,
     Fingerprint,
@@ -11,7 +13,20 @@ from pgotel._native import (
     fingerprint,
     merge_snapshots,
 )
-from pgotel.setup import configure, shutdown
+
+if TYPE_CHECKING:
+    from pgotel.setup import configure, shutdown
+
+
+def __getattr__(name: str) -> Any:
+    # The set-up (and the SDK and logging it pulls in) loads on first use, so
+    # that the CLI, which never configures, starts without it.
+    if name in ("configure", "shutdown"):
+        from pgotel import setup
+
+        return getattr(setup, name)
+    raise AttributeError(f"module 'pgotel' has no attribute {name!r}")
+
 
 __all__ = [
     "Engine",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -32,6 +31,8 @@ def default_state_dir() -> Path:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime:
         return Path(runtime) / "pgotel"
+    import tempfile  # only here: it costs the CLI's start-up a few ms
+
     return Path(tempfile.gettempdir()) / f"pgotel-{os.getuid()}"
 
 
@@ -63,13 +64,6 @@ def _at_least_two(text: str) -> int:
     return value
 
 
-def _port(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 65535:
-        raise ValueError("must be a port number from 1 to 65535, or 0 for off")
-    return value
-
-
 def _bool(text: str) -> bool:
     lowered = text.lower()
     if lowered in TRUE:
@@ -92,6 +86,19 @@ def _prefixes(text: str) -> tuple[str, ...]:
     if len(found) > MAX_REDIS_PREFIXES:
         raise ValueError(f"at most {MAX_REDIS_PREFIXES} prefixes")
     return tuple(sorted(found, key=lambda p: (-len(p), p)))
+
+
+def _port(text: str) -> int | None:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise ValueError("must be a TCP port, 1 to 65535")
+    return value
+
+
+def _host(text: str) -> str:
+    if any(c.isspace() for c in text):
+        raise ValueError("must be a host name or address")
+    return text
 
 
 def _words(text: str) -> frozenset[str]:
@@ -122,14 +129,18 @@ class Settings:
     n_plus_one_threshold: int
     #: At exit (or `pgotel.shutdown()`), wait at most this many seconds for the collector.
     shutdown_timeout_s: float
-    #: Serve the engine's metrics for Prometheus on this port (0: off).
-    prometheus_port: int
+    #: Serve the engine's metrics for Prometheus on this port (None: no listening socket).
+    prometheus_port: int | None
     #: The address that port binds to: loopback unless told otherwise.
     prometheus_host: str
     #: Redis keys starting with one of these name a cache by that prefix; others are "redis".
     redis_prefixes: tuple[str, ...]
     #: Put redis key names on spans (they can hold personal data: off by default).
     redis_capture_keys: bool
+    #: Serve /healthz and /readyz on this port (None: no listening socket).
+    health_port: int | None
+    #: The address the health endpoints bind to: loopback unless set otherwise.
+    health_host: str
 
     def described(self) -> list[tuple[str, str, object]]:
         """(variable, field, value) for every setting, in the order they are read."""
@@ -164,10 +175,12 @@ class Settings:
             shutdown_timeout_s=_read(
                 env, "PGOTEL_SHUTDOWN_TIMEOUT", _non_negative_float, lambda: 5.0
             ),
-            prometheus_port=_read(env, "PGOTEL_PROMETHEUS_PORT", _port, lambda: 0),
-            prometheus_host=_read(env, "PGOTEL_PROMETHEUS_HOST", str, lambda: "127.0.0.1"),
+            prometheus_port=_read(env, "PGOTEL_PROMETHEUS_PORT", _port, lambda: None),
+            prometheus_host=_read(env, "PGOTEL_PROMETHEUS_HOST", _host, lambda: "127.0.0.1"),
             redis_prefixes=_read(env, "PGOTEL_REDIS_PREFIXES", _prefixes, tuple),
             redis_capture_keys=_read(env, "PGOTEL_REDIS_CAPTURE_KEYS", _bool, lambda: False),
+            health_port=_read(env, "PGOTEL_HEALTH_PORT", _port, lambda: None),
+            health_host=_read(env, "PGOTEL_HEALTH_HOST", _host, lambda: "127.0.0.1"),
         )
 
 
@@ -190,6 +203,8 @@ VARIABLES = {
     "prometheus_host": "PGOTEL_PROMETHEUS_HOST",
     "redis_prefixes": "PGOTEL_REDIS_PREFIXES",
     "redis_capture_keys": "PGOTEL_REDIS_CAPTURE_KEYS",
+    "health_port": "PGOTEL_HEALTH_PORT",
+    "health_host": "PGOTEL_HEALTH_HOST",
 }
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from pgotel.state import StateView, read_state
 
+#: Version of the health report's JSON (docs/cli.md): `pgotel health --format json`, /readyz.
+SCHEMA_VERSION = 1
 #: SQLSTATE classes that mean the database could not be reached or went away.
 CONNECTION_CLASSES = ("08", "57")
 NS_PER_S = 1_000_000_000
@@ -70,7 +72,11 @@ class Health:
         return max((c.status for c in self.components), default=Status.HEALTHY)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"status": str(self.status), "components": [c.as_dict() for c in self.components]}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "status": str(self.status),
+            "components": [c.as_dict() for c in self.components],
+        }
 
 
 def check(

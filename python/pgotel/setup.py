@@ -64,6 +64,10 @@ def configure(
         if config.local_exporter:
             exporter = _start_local_exporter(engine)
         prometheus = _start_prometheus(engine) if config.prometheus_port else None
+        if config.health_port is not None:
+            from pgotel import health_server
+
+            health_server.start(config)
         if instrument:
             _instrument_installed_libraries()
         _configured = _Configured(local_exporter=exporter, prometheus=prometheus)

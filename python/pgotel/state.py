@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pgotel._native import Report, merge_snapshots, snapshot_info
 from pgotel.errors import SnapshotError
-from pgotel.exporters.local import SUFFIX, pid_of
+from pgotel.exporters.files import SUFFIX, pid_of
 
 
 @dataclass

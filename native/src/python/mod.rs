@@ -466,17 +466,32 @@ impl PyReport {
             .collect()
     }
 
-    /// Per-key figures of one kind, over all time or the last `window_minutes`.
-    #[pyo3(signature = (kind="query", window_minutes=None))]
+    /// Per-key figures of one kind, over all time or the last `window_minutes`;
+    /// with `sort` (a figure such as "total_ns"), largest first, ties by key, at most `limit`.
+    #[pyo3(signature = (kind="query", window_minutes=None, sort=None, limit=None))]
     fn rows<'py>(
         &self,
         py: Python<'py>,
         kind: &str,
         window_minutes: Option<u64>,
+        sort: Option<&str>,
+        limit: Option<usize>,
     ) -> PyResult<Bound<'py, PyList>> {
         let kind = kind_from_name(kind)?;
+        let rows = match sort {
+            None => self.report.rows(kind, window_minutes, self.now_ns),
+            Some(by) => self
+                .report
+                .top_rows(kind, window_minutes, self.now_ns, by, limit)
+                .ok_or_else(|| {
+                    PyTypeError::new_err(format!(
+                        "cannot sort rows by {by:?}: use one of {:?}",
+                        Row::SORTABLE
+                    ))
+                })?,
+        };
         let list = PyList::empty(py);
-        for r in self.report.rows(kind, window_minutes, self.now_ns) {
+        for r in rows {
             list.append(row_dict(py, &r)?)?;
         }
         Ok(list)
@@ -537,6 +552,53 @@ impl PyReport {
             )?;
             d.set_item("rows", s.rows)?;
             d.set_item("error", s.error.as_deref())?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
+    /// Every call of one kind together, over all time or the last `window_minutes`:
+    /// calls, errors, p50/p95/p99/max in ns, and a histogram of
+    /// `(upper bound in ns or None, calls)` by decade from 1 µs to 10 s.
+    #[pyo3(signature = (kind="query", window_minutes=None))]
+    fn latency<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        window_minutes: Option<u64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let kind = kind_from_name(kind)?;
+        let all = self.report.latency(kind, window_minutes, self.now_ns);
+        let d = PyDict::new(py);
+        d.set_item("calls", all.calls)?;
+        d.set_item("errors", all.errors)?;
+        d.set_item("p50_ns", all.sketch.quantile_ns(0.50))?;
+        d.set_item("p95_ns", all.sketch.quantile_ns(0.95))?;
+        d.set_item("p99_ns", all.sketch.quantile_ns(0.99))?;
+        d.set_item("max_ns", all.sketch.max_ns())?;
+        let bounds = report::HISTOGRAM_BOUNDS_NS.iter().map(|b| Some(*b));
+        let histogram: Vec<(Option<u64>, u64)> =
+            bounds.chain([None]).zip(all.histogram()).collect();
+        d.set_item("histogram", histogram)?;
+        Ok(d)
+    }
+
+    /// Calls and errors of one kind per minute, oldest first: the `minutes` minutes
+    /// before the current one and the current one, each `{minute_ns, calls, errors}`.
+    #[pyo3(signature = (kind="query", minutes=15))]
+    fn timeline<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        minutes: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = kind_from_name(kind)?;
+        let list = PyList::empty(py);
+        for (minute, calls, errors) in self.report.timeline(kind, minutes.min(60), self.now_ns) {
+            let d = PyDict::new(py);
+            d.set_item("minute_ns", minute.saturating_mul(aggregate::NS_PER_MINUTE))?;
+            d.set_item("calls", calls)?;
+            d.set_item("errors", errors)?;
             list.append(d)?;
         }
         Ok(list)

@@ -46,7 +46,8 @@ def cache() -> None:
 )
 def stats(source: Source, out: Output, sort: str, dsn: str | None, redis_url: str | None) -> None:
     """Per cache: lookups, hit ratio, hit and miss latency, sets, evictions, size."""
-    view = source.load()
+    # With a live probe there is something to show even before any app has written.
+    view = source.load(required=dsn is None and redis_url is None)
     rows = cache_stats(view.report, source.window_minutes)
     key = SORTS[sort]
     if sort == "hit-ratio":

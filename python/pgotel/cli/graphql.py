@@ -27,8 +27,7 @@ def graphql() -> None:
 @click.option("--sort", type=click.Choice(list(SORTS)), default="total", show_default=True)
 def ops(source: Source, out: Output, sort: str) -> None:
     """Operations by total time, with quantiles and error counts."""
-    rows = source.load().report.rows("graphql", source.window_minutes)
-    rows.sort(key=lambda r: r[SORTS[sort]] or 0, reverse=True)
+    rows = source.load().report.rows("graphql", source.window_minutes, SORTS[sort], out.limit)
     for row in rows:
         # An operation's "rows" are the database statements it ran (all time).
         row["queries_per_operation"] = (

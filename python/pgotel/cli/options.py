@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +30,8 @@ class Source:
     pid: int | None
     window: str
 
-    def load(self) -> StateView:
-        return load_state(self.state_dir, self.service, self.pid)
+    def load(self, required: bool = True) -> StateView:
+        return load_state(self.state_dir, self.service, self.pid, required)
 
     @property
     def window_minutes(self) -> int | None:
@@ -116,16 +117,44 @@ def output_options(f: F) -> F:
     return command  # type: ignore[return-value]
 
 
-def load_state(state_dir: Path, service: str | None, pid: int | None) -> StateView:
-    """Read the snapshots; say on stderr what was skipped, or that there is nothing yet."""
+#: Exit code when there is nothing to read: no state dir, or no snapshot in it.
+EXIT_NO_SNAPSHOTS = 3
+
+
+def load_state(
+    state_dir: Path, service: str | None, pid: int | None, required: bool = True
+) -> StateView:
+    """Read the snapshots; say on stderr what was skipped, or that there is nothing yet.
+
+    With no snapshot to read at all, the command stops here with exit code 3
+    (`EXIT_NO_SNAPSHOTS`) unless not `required` (it has another source, such as a
+    live probe); filters that match nothing give an empty answer.
+    """
     view = read_state(state_dir, service=service, pid=pid)
     for path, reason in view.unreadable:
         click.echo(f"pgotel: skipped {path.name}: {reason}", err=True)
-    if not view.files:
+    if not view.files and not view.unreadable and service is None and pid is None:
         click.echo(
             f"pgotel: no snapshots in {state_dir}. Is the app running under "
             "`opentelemetry-instrument` with pgotel installed? (--state-dir or "
             "PGOTEL_STATE_DIR looks elsewhere)",
             err=True,
         )
+        if required:
+            sys.exit(EXIT_NO_SNAPSHOTS)
+    if view.files and all(p == "dead" for p in _states(view)):
+        click.echo(
+            f"pgotel: every process that wrote to {state_dir} has stopped; "
+            "these figures are what they wrote before they did",
+            err=True,
+        )
     return view
+
+
+def _states(view: StateView) -> list[str]:
+    import socket
+
+    from pgotel.cli.processes import boot_time_s, state_of
+
+    here, boot = socket.gethostname(), boot_time_s()
+    return [state_of(p, here, boot) for p in view.report.processes]

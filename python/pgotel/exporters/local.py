@@ -26,10 +26,12 @@ from typing import Any
 from pgotel._native import Engine
 from pgotel.config import Settings
 from pgotel.errors import StateDirError
+from pgotel.exporters.files import SUFFIX as SUFFIX  # re-exported: tests and tools use them here
+from pgotel.exporters.files import TMP_SUFFIX
+from pgotel.exporters.files import pid_alive as _pid_alive
+from pgotel.exporters.files import pid_of as pid_of
 from pgotel.faults import report_fault
 
-SUFFIX = ".pgotel"
-TMP_SUFFIX = ".tmp"
 #: Temporary files older than this are leftovers of a writer that died mid-write.
 STALE_TMP_S = 60.0
 #: Prune at most once per this many writes (a directory of thousands of files stays cheap).
@@ -72,24 +74,6 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def pid_of(name: str) -> int | None:
-    """The writer's pid from `<host>-<pid>-<instance>.pgotel` (hosts may contain dashes)."""
-    parts = name[: -len(SUFFIX)].rsplit("-", 2)
-    if len(parts) != 3 or not parts[1].isdigit():
-        return None
-    return int(parts[1])
 
 
 def prune(directory: Path, retention_s: float, now: float | None = None) -> int:

@@ -111,7 +111,7 @@ class PrometheusServer:
         while not self._stop.is_set():
             try:
                 server = ThreadingHTTPServer(
-                    (self.config.prometheus_host, self.config.prometheus_port), _handler(self)
+                    (self.config.prometheus_host, self.config.prometheus_port or 0), _handler(self)
                 )
             except OSError as exc:
                 self.bind_failures += 1
