@@ -30,7 +30,10 @@ class Traced:
         return list(self.exporter.get_finished_spans())
 
     def ops(self) -> dict[str, dict[str, Any]]:
-        return {r["text"]: r for r in merge_snapshots([self.engine.snapshot()]).rows("graphql")}
+        return {r["text"]: r for r in self.rows("graphql")}
+
+    def rows(self, kind: str) -> list[dict[str, Any]]:
+        return merge_snapshots([self.engine.snapshot()]).rows(kind)
 
 
 @pytest.fixture
@@ -84,9 +87,21 @@ def test_strawberry_sync_operation_span_with_database_children(dsn: str, traced:
     by_name = {s.name: s for s in traced.spans()}
     op = by_name["query Books"]
     assert op.attributes == {"graphql.operation.type": "query", "graphql.operation.name": "Books"}
+    resolver = by_name["graphql.resolve Query.books"]
+    assert resolver.parent is not None and resolver.parent.span_id == op.context.span_id
+    assert resolver.attributes == {
+        "graphql.field.name": "books",
+        "graphql.field.path": "books",
+        "graphql.field.type": "[Book!]!",
+        "graphql.parent.name": "Query",
+    }
     select = by_name["SELECT"]
-    assert select.parent is not None and select.parent.span_id == op.context.span_id
+    # The database call is the resolver's child.
+    assert select.parent is not None and select.parent.span_id == resolver.context.span_id
     assert traced.ops()["query Books"]["calls"] == 1
+    # Book.id and Book.title are strawberry's default resolvers: no span, no record.
+    assert not [s for s in traced.spans() if s.name.startswith("graphql.resolve Book")]
+    assert [r["text"] for r in traced.rows("resolver")] == ["Query.books"]
 
 
 def test_strawberry_async_resolvers_nest_too(dsn: str, traced: Traced) -> None:
@@ -94,8 +109,10 @@ def test_strawberry_async_resolvers_nest_too(dsn: str, traced: Traced) -> None:
     assert result.errors is None and result.data == {"count": 5}
     by_name = {s.name: s for s in traced.spans()}
     op = by_name["query"]
+    resolver = by_name["graphql.resolve Query.count"]
+    assert resolver.parent is not None and resolver.parent.span_id == op.context.span_id
     select = by_name["SELECT"]
-    assert select.parent is not None and select.parent.span_id == op.context.span_id
+    assert select.parent is not None and select.parent.span_id == resolver.context.span_id
     assert traced.ops()["query (anonymous)"]["calls"] == 1
 
 

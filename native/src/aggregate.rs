@@ -35,15 +35,19 @@ pub enum KeyKind {
     /// One query repeated within one GraphQL operation (N+1): one call per operation where it
     /// happened, `rows` the repeats, the duration the time they took together.
     NPlusOne = 4,
+    /// One GraphQL resolver path (`Query.users`, `User.posts`): one call per resolver call
+    /// (list items included), the duration the resolver's own time.
+    Resolver = 5,
 }
 
 impl KeyKind {
-    pub const ALL: [KeyKind; 5] = [
+    pub const ALL: [KeyKind; 6] = [
         KeyKind::Query,
         KeyKind::GraphqlOperation,
         KeyKind::Cache,
         KeyKind::Pool,
         KeyKind::NPlusOne,
+        KeyKind::Resolver,
     ];
 
     pub fn from_u8(v: u8) -> Option<KeyKind> {
@@ -57,6 +61,7 @@ impl KeyKind {
             KeyKind::Cache => "cache",
             KeyKind::Pool => "pool",
             KeyKind::NPlusOne => "n_plus_one",
+            KeyKind::Resolver => "resolver",
         }
     }
 }
@@ -383,10 +388,21 @@ impl Engine {
         });
     }
 
-    /// Record a query repeated `call.rows` times within the GraphQL operation `operation`.
-    pub fn record_n_plus_one(&mut self, operation: &str, fp: &Fingerprint, call: &Call) {
+    /// Record a query repeated `call.rows` times within the GraphQL operation `operation`,
+    /// run from the resolver path `resolver` ("" when no resolver was running). The key is
+    /// the three together; the key's `summary` holds the resolver path.
+    pub fn record_n_plus_one(
+        &mut self,
+        operation: &str,
+        resolver: &str,
+        fp: &Fingerprint,
+        call: &Call,
+    ) {
         let operation = cap(operation);
-        let id = named_id(KeyKind::NPlusOne, operation) ^ fp.id.rotate_left(17);
+        let resolver = cap(resolver);
+        let id = named_id(KeyKind::NPlusOne, operation)
+            ^ fp.id.rotate_left(17)
+            ^ named_id(KeyKind::Resolver, resolver).rotate_left(41);
         let key = Key {
             kind: KeyKind::NPlusOne,
             id: id.min(OVERFLOW_ID - 1),
@@ -395,7 +411,7 @@ impl Engine {
             (
                 fp.normalized.clone(),
                 operation.to_string(),
-                fp.summary.clone(),
+                resolver.to_string(),
             )
         });
     }

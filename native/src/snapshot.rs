@@ -15,8 +15,10 @@ use crate::aggregate::{Engine, EngineCounters, Key, KeyKind, KeyStats, MinuteSlo
 use crate::sketch::Sketch;
 
 pub const MAGIC: &[u8; 8] = b"PGOTEL\0S";
-/// Bump on any change to the layout or to how fingerprint ids are computed.
-pub const FORMAT_VERSION: u16 = 1;
+/// Bump on any change to the layout, to how fingerprint ids are computed, or to the key
+/// kinds a file may hold (an older reader then says "upgrade" instead of "corrupt").
+/// 2: key kind 5 (resolver); the layout is that of 1, which is still read.
+pub const FORMAT_VERSION: u16 = 2;
 pub const HEADER_LEN: usize = 28;
 /// Larger inputs are refused before they are read into structures.
 pub const MAX_SNAPSHOT_BYTES: usize = 512 << 20;

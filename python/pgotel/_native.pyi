@@ -87,7 +87,10 @@ class Engine:
         duration_ns: int,
         trace_id: int = 0,
         span_id: int = 0,
-    ) -> None: ...
+        resolver: str = "",
+    ) -> None:
+        """An N+1: keyed by operation, resolver path and query; rows of kind "n_plus_one"
+        carry the resolver path in "summary"."""
     def record_named(
         self,
         kind: str,
@@ -98,7 +101,8 @@ class Engine:
         rows: int = -1,
         trace_id: int = 0,
         span_id: int = 0,
-    ) -> int: ...
+    ) -> int:
+        """One call of a named key; kind is "graphql", "resolver", "cache" or "pool"."""
     def record_span(self, span: object) -> bool: ...
     def count_internal_error(self) -> None: ...
     def snapshot(self) -> bytes: ...

@@ -76,6 +76,16 @@ def _comment_mode(text: str) -> str:
     return mode
 
 
+RESOLVER_SPAN_MODES = ("off", "nontrivial", "all")
+
+
+def _resolver_spans(text: str) -> str:
+    mode = text.lower()
+    if mode not in RESOLVER_SPAN_MODES:
+        raise ValueError("must be off, nontrivial or all")
+    return mode
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(word.strip().lower() for word in text.split(",") if word.strip())
 
@@ -102,6 +112,13 @@ class Settings:
     pool_wait_event_ms: float
     #: One query run this many times within one GraphQL operation is an N+1 pattern.
     n_plus_one_threshold: int
+    #: off | nontrivial | all: which GraphQL resolvers get a span (aggregates are kept for
+    #: every non-default resolver whatever this says).
+    graphql_resolver_spans: str
+    #: Resolver spans are made down to this many fields deep (`users.*.posts` is 2).
+    graphql_resolver_max_depth: int
+    #: Put the GraphQL document, literals replaced, on the operation span.
+    graphql_capture_document: bool
 
     def described(self) -> list[tuple[str, str, object]]:
         """(variable, field, value) for every setting, in the order they are read."""
@@ -133,6 +150,15 @@ class Settings:
             n_plus_one_threshold=_read(
                 env, "PGOTEL_N_PLUS_ONE_THRESHOLD", _at_least_two, lambda: 5
             ),
+            graphql_resolver_spans=_read(
+                env, "PGOTEL_GRAPHQL_RESOLVER_SPANS", _resolver_spans, lambda: "nontrivial"
+            ),
+            graphql_resolver_max_depth=_read(
+                env, "PGOTEL_GRAPHQL_RESOLVER_MAX_DEPTH", _positive_int, lambda: 10
+            ),
+            graphql_capture_document=_read(
+                env, "PGOTEL_GRAPHQL_CAPTURE_DOCUMENT", _bool, lambda: False
+            ),
         )
 
 
@@ -150,6 +176,9 @@ VARIABLES = {
     "sqlcommenter": "PGOTEL_SQLCOMMENTER",
     "pool_wait_event_ms": "PGOTEL_POOL_WAIT_EVENT_MS",
     "n_plus_one_threshold": "PGOTEL_N_PLUS_ONE_THRESHOLD",
+    "graphql_resolver_spans": "PGOTEL_GRAPHQL_RESOLVER_SPANS",
+    "graphql_resolver_max_depth": "PGOTEL_GRAPHQL_RESOLVER_MAX_DEPTH",
+    "graphql_capture_document": "PGOTEL_GRAPHQL_CAPTURE_DOCUMENT",
 }
 
 

@@ -175,7 +175,7 @@ fn kind_from_name(kind: &str) -> PyResult<KeyKind> {
         .find(|k| k.name() == kind)
         .ok_or_else(|| {
             PyTypeError::new_err(format!(
-                "unknown key kind {kind:?}: use query, graphql, cache, pool or n_plus_one"
+                "unknown key kind {kind:?}: use query, graphql, cache, pool, n_plus_one or resolver"
             ))
         })
 }
@@ -259,8 +259,9 @@ impl PyEngine {
     }
 
     /// Record a query repeated `repeats` times (taking `duration_ns` together) within one
-    /// GraphQL operation: an N+1 pattern.
-    #[pyo3(signature = (operation, fingerprint, repeats, duration_ns, trace_id=0, span_id=0))]
+    /// GraphQL operation, from the resolver path `resolver`: an N+1 pattern.
+    #[pyo3(signature = (operation, fingerprint, repeats, duration_ns, trace_id=0, span_id=0, resolver=""))]
+    #[allow(clippy::too_many_arguments)]
     fn record_n_plus_one(
         &self,
         operation: &str,
@@ -269,13 +270,15 @@ impl PyEngine {
         duration_ns: i64,
         trace_id: u128,
         span_id: u64,
+        resolver: &str,
     ) {
         let call = call_now(duration_ns, None, repeats, trace_id, span_id);
         let fp = &fingerprint.get().inner;
-        self.guarded((), |e| e.record_n_plus_one(operation, fp, &call));
+        self.guarded((), |e| e.record_n_plus_one(operation, resolver, fp, &call));
     }
 
-    /// Record one call of a named key: kind is "graphql" (an operation), "cache" or "pool". Returns the key id.
+    /// Record one call of a named key: kind is "graphql" (an operation), "resolver" (a GraphQL
+    /// resolver path), "cache" or "pool". Returns the key id.
     #[pyo3(signature = (kind, name, operation, duration_ns, error=None, rows=-1, trace_id=0, span_id=0))]
     #[pyo3(
         text_signature = "(self, /, kind, name, operation, duration_ns, error=None, rows=-1, trace_id=0, span_id=0)"

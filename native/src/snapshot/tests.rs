@@ -140,3 +140,25 @@ proptest! {
         let _ = decode(&seal(&body));
     }
 }
+
+#[test]
+fn version_1_files_are_still_read_and_resolver_keys_round_trip() {
+    let mut e = busy_engine(2);
+    let call = Call {
+        duration_ns: 7_000,
+        now_ns: T0,
+        ..Call::default()
+    };
+    e.record_named(KeyKind::Resolver, "User.posts", "query", &call);
+    let snap = decode(&encode(&e, &writer())).unwrap();
+    let (_, posts) = snap
+        .keys
+        .iter()
+        .find(|(k, _)| k.kind == KeyKind::Resolver)
+        .unwrap();
+    assert_eq!((posts.text.as_str(), posts.calls), ("User.posts", 1));
+    // A file written before resolver keys existed: same layout, version 1 in its header.
+    let mut v1 = encode(&busy_engine(3), &writer());
+    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
+    assert_eq!(decode(&v1).unwrap().keys.len(), 3);
+}

@@ -69,6 +69,27 @@ def slow(source: Source, out: Output) -> None:
     click.echo(render(samples, columns, out.fmt, out.wide))
 
 
+@graphql.command()
+@source_options
+@output_options
+@click.option("--sort", type=click.Choice(list(SORTS)), default="total", show_default=True)
+def resolvers(source: Source, out: Output, sort: str) -> None:
+    """Resolver paths (`User.posts`) by total time: calls, errors, latency quantiles."""
+    rows = source.load().report.rows("resolver", source.window_minutes)
+    rows.sort(key=lambda r: r[SORTS[sort]] or 0, reverse=True)
+    columns = [
+        Column("RESOLVER", "text", right=False, flexible=True),
+        Column("CALLS", "calls", count),
+        Column("ERR", "errors", count),
+        Column("TOTAL", "total_ns", duration),
+        Column("MEAN", "mean_ns", duration),
+        Column("P95", "p95_ns", duration),
+        Column("P99", "p99_ns", duration),
+        Column("MAX", "max_ns", duration),
+    ]
+    click.echo(render(rows[: out.limit], columns, out.fmt, out.wide))
+
+
 @graphql.command("n-plus-one")
 @source_options
 @output_options
@@ -85,9 +106,12 @@ def n_plus_one(source: Source, out: Output) -> None:
             round(row["rows"] / row["calls_all"], 1) if row["calls_all"] else 0
         )
         row["trace_id"] = traces.get(row["id"])
+        # The resolver path that ran the query is kept in the key's summary.
+        row["resolver"] = row["summary"] or None
     rows.sort(key=lambda r: r["rows"], reverse=True)
     columns = [
         Column("OPERATION", "operation", right=False),
+        Column("RESOLVER", "resolver", lambda r: r or "-", right=False),
         Column(
             "TIMES",
             "calls",
