@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benches import bench_engine, bench_psycopg, fingerprint_corpus
+from benches import bench_engine, bench_graphql, bench_psycopg, fingerprint_corpus
 
 
 def main() -> None:
@@ -12,6 +12,8 @@ def main() -> None:
     bench_engine.run()
     print("\n== psycopg instrumentation ==")
     bench_psycopg.run()
+    print("\n== GraphQL instrumentation ==")
+    bench_graphql.run()
 
 
 main()

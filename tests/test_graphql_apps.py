@@ -403,6 +403,19 @@ def test_pgotel_graphql_n_plus_one_shows_the_resolver(
     assert resolvers.exit_code == 0, resolvers.output
     by_path = {r["text"]: r for r in json.loads(resolvers.stdout)}
     assert (by_path["Query.authors"]["calls"], by_path["Author.books"]["calls"]) == (1, 5)
+    slow = CliRunner().invoke(
+        cli, ["graphql", "slow", "--state-dir", str(tmp_path), "--format", "json"]
+    )
+    (op,) = json.loads(slow.stdout)
+    # Joined by trace id with the resolver and query samples the engine kept.
+    assert sorted((r["path"], r["calls"]) for r in op["resolvers"]) == [
+        ("Author.books", 5),
+        ("Query.authors", 1),
+    ]
+    assert 0 < op["db_ns_sampled"] <= op["duration_ns"]
+    table = CliRunner().invoke(cli, ["graphql", "slow", "--state-dir", str(tmp_path), "--wide"])
+    table = table.stdout
+    assert "SLOWEST RESOLVERS" in table and "Author.books" in table
 
 
 def test_no_span_is_left_current_after_an_operation(

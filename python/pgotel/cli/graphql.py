@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from pgotel.cli.options import Output, Source, output_options, source_options
@@ -52,21 +54,72 @@ def ops(source: Source, out: Output, sort: str) -> None:
 @source_options
 @output_options
 def slow(source: Source, out: Output) -> None:
-    """The slowest operations, slowest first, with their queries and the trace to look at."""
-    samples = source.load().report.samples("graphql", True, source.window_start_ns, out.limit)
+    """The slowest operations, slowest first, with their queries, slowest resolvers and the trace
+    to look at."""
+    report = source.load().report
+    samples = report.samples("graphql", True, source.window_start_ns, out.limit)
+    by_trace = _samples_by_trace(report, {s["trace_id"] for s in samples if s["trace_id"]})
     for s in samples:
         s["at"] = iso(s["at_ns"])
         s["queries"] = s.pop("rows")
+        found = by_trace.get(s["trace_id"] or "", {})
+        s["resolvers"] = _slowest_resolvers(found.get("resolver", []))
+        queries = found.get("query", [])
+        s["db_ns_sampled"] = sum(q["duration_ns"] for q in queries) if queries else None
     columns = [
         Column("DURATION", "duration_ns", duration),
         Column("TIME", "at_ns", clock),
         Column("QUERIES", "queries", count),
+        Column("DB >=", "db_ns_sampled", duration),
         Column("ERROR", "error", lambda e: e or "-", right=False),
         Column("TRACE ID", "trace_id", lambda t: t or "-", right=False),
         Column("PID", "pid"),
-        Column("OPERATION", "text", right=False, flexible=True),
+        Column("OPERATION", "text", right=False),
+        Column("SLOWEST RESOLVERS", "resolvers", _resolvers_text, right=False, flexible=True),
     ]
     click.echo(render(samples, columns, out.fmt, out.wide))
+
+
+#: Resolvers named per slow operation.
+SLOWEST_RESOLVERS = 3
+
+
+def _samples_by_trace(report: Any, traces: set[str]) -> dict[str, dict[str, list[Any]]]:
+    """The kept resolver and query samples of each of `traces` (slowest and recent, once each)."""
+    found: dict[str, dict[str, list[Any]]] = {}
+    if not traces:
+        return found
+    for kind in ("resolver", "query"):
+        seen: set[tuple[str, int, str | None]] = set()
+        for slowest in (True, False):
+            for sample in report.samples(kind, slowest, 0, 1_000_000):
+                trace_id = sample["trace_id"]
+                mark = (sample["id"], sample["at_ns"], sample["span_id"])
+                if trace_id in traces and mark not in seen:
+                    seen.add(mark)
+                    found.setdefault(trace_id, {}).setdefault(kind, []).append(sample)
+    return found
+
+
+def _slowest_resolvers(samples: list[Any]) -> list[dict[str, Any]]:
+    totals: dict[str, dict[str, Any]] = {}
+    for sample in samples:
+        entry = totals.setdefault(
+            sample["text"], {"path": sample["text"], "calls": 0, "total_ns": 0}
+        )
+        entry["calls"] += 1
+        entry["total_ns"] += sample["duration_ns"]
+    ranked = sorted(totals.values(), key=lambda e: e["total_ns"], reverse=True)
+    return ranked[:SLOWEST_RESOLVERS]
+
+
+def _resolvers_text(resolvers: list[dict[str, Any]]) -> str:
+    if not resolvers:
+        return "-"
+    return ", ".join(
+        f"{r['path']} {duration(r['total_ns'])}" + (f" x{r['calls']}" if r["calls"] > 1 else "")
+        for r in resolvers
+    )
 
 
 @graphql.command()
