@@ -70,12 +70,14 @@ class _Hooks:
         self.max_depth = config.graphql_resolver_max_depth
         self.capture_document = config.graphql_capture_document
 
-    def start(self, context: Any, operation: Any, suffix: str = "") -> _Operation | None:
-        """Open the operation; `suffix` names what part of it runs (" event" for a
-        subscription's delivered event)."""
+    def start(self, context: Any, operation: Any, subscribe: bool = False) -> _Operation | None:
+        """Open the operation: executed (for a subscription, one delivered event) or, with
+        `subscribe`, a subscription's subscribe call."""
         try:
             kind = operation.operation.value  # "query", "mutation", "subscription"
             name = operation.name.value if operation.name else None
+            # A subscription's operation is executed once per delivered event.
+            suffix = " event" if kind == "subscription" and not subscribe else ""
             key = f"{kind} {name or '(anonymous)'}{suffix}"
             owned = not _foreign_tracer(getattr(context, "middleware_manager", None))
             if owned:
@@ -234,10 +236,7 @@ def _watch_resolvers(context: Any, op: _Operation, hooks: _Hooks) -> None:
 def _wrap_execute_operation(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
     @functools.wraps(original)
     def execute_operation(self: Any, operation: Any, *args: Any, **kwargs: Any) -> Any:
-        # A subscription's operation is executed here once per delivered event;
-        # the subscribe call itself goes through execute_subscription.
-        suffix = " event" if operation.operation.value == "subscription" else ""
-        op = hooks.start(self, operation, suffix)
+        op = hooks.start(self, operation)
         if op is None:
             return original(self, operation, *args, **kwargs)
         _watch_resolvers(self, op, hooks)
@@ -271,7 +270,7 @@ def _wrap_execute_subscription(original: Callable[..., Any], hooks: _Hooks) -> C
     @functools.wraps(original)
     async def execute_subscription(context: Any) -> Any:
         # The subscribe call: the subscription field's subscribe resolver makes the event stream.
-        op = hooks.start(context, context.operation)
+        op = hooks.start(context, getattr(context, "operation", None), subscribe=True)
         if op is None:
             return await original(context)
         try:
