@@ -249,7 +249,7 @@ def test_n_plus_one_is_detected_per_operation_and_query(dsn: str, traced: Traced
     context = {"dsn": dsn}
     for _ in range(2):
         assert not LIBRARY.execute_sync(
-            "query Shelf { authors(count: 8) { books } }", context_value=context
+            "query Shelf { authors(count: 12) { books } }", context_value=context
         ).errors
     assert not LIBRARY.execute_sync(
         "query Few { authors(count: 3) { books } }", context_value=context
@@ -258,10 +258,10 @@ def test_n_plus_one_is_detected_per_operation_and_query(dsn: str, traced: Traced
         "query Titles { titles(count: 50) }", context_value=context
     ).errors
     rows = merge_snapshots([traced.engine.snapshot()]).rows("n_plus_one")
-    (found,) = rows  # Few (3 < 5) and Titles (one query) are not N+1
+    (found,) = rows  # Few (3 < 10) and Titles (one query) are not N+1
     assert found["operation"] == "query Shelf"
     assert found["text"] == "SELECT $1 || $2::text FROM generate_series($3, $4)"
-    assert (found["calls"], found["rows"]) == (2, 16)
+    assert (found["calls"], found["rows"]) == (2, 24)
     (sample,) = merge_snapshots([traced.engine.snapshot()]).samples("n_plus_one", limit=1)
     shelf_spans = [s for s in traced.spans() if s.name == "query Shelf"]
     assert sample["trace_id"] in {f"{s.context.trace_id:032x}" for s in shelf_spans}
@@ -275,14 +275,18 @@ def test_pgotel_graphql_n_plus_one(dsn: str, traced: Traced, tmp_path: Any) -> N
     from pgotel.cli import cli
     from pgotel.exporters.local import LocalExporter
 
-    LIBRARY.execute_sync("query Shelf { authors(count: 6) { books } }", context_value={"dsn": dsn})
+    LIBRARY.execute_sync("query Shelf { authors(count: 10) { books } }", context_value={"dsn": dsn})
     LocalExporter(traced.engine, tmp_path, 3600, 3600).write_now()
     result = CliRunner().invoke(
         cli, ["graphql", "n-plus-one", "--state-dir", str(tmp_path), "--format", "json"]
     )
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.stdout)
-    assert (row["operation"], row["rows"], row["repeats_per_operation"]) == ("query Shelf", 6, 6.0)
+    assert (row["operation"], row["rows"], row["repeats_per_operation"]) == (
+        "query Shelf",
+        10,
+        10.0,
+    )
     assert row["trace_id"]
 
 

@@ -201,24 +201,24 @@ def test_n_plus_one_names_its_resolver_and_the_dataloader_twin_is_clean(
         apps["strawberry"],
         library,
         [
-            ("query Loop { authors(limit: 6) { books { id } } }", {}),
-            ("query Loaded { authors(limit: 6) { booksBatched { id } } }", {}),
+            ("query Loop { authors(limit: 10) { books { id } } }", {}),
+            ("query Loaded { authors(limit: 10) { booksBatched { id } } }", {}),
         ],
     )
     (found,) = traced.rows("n_plus_one").values()
     assert (found["operation"], found["summary"]) == ("query Loop", "Author.books")
     assert found["text"] == "SELECT id, title FROM gql_book WHERE author_id = $1 ORDER BY id"
-    assert (found["calls"], found["rows"]) == (1, 6)
+    assert (found["calls"], found["rows"]) == (1, 10)
     (loop,) = traced.named("query Loop")
     (event,) = loop.events
     assert event.name == "pgotel.n_plus_one"
     assert event.attributes is not None
     assert event.attributes["graphql.resolver.path"] == "Author.books"
-    assert event.attributes["pgotel.n_plus_one.count"] == 6
+    assert event.attributes["pgotel.n_plus_one.count"] == 10
     assert event.attributes["db.query.text"] == found["text"]
     (loaded,) = traced.named("query Loaded")
     assert not loaded.events
-    assert traced.rows("resolver")["Author.booksBatched"]["calls"] == 6
+    assert traced.rows("resolver")["Author.booksBatched"]["calls"] == 10
 
 
 def test_a_hundred_concurrent_async_operations_add_up_exactly(
@@ -402,14 +402,16 @@ def test_pgotel_graphql_n_plus_one_shows_the_resolver(
     from pgotel.exporters.local import LocalExporter
 
     traced = instrument()
-    run_sync(apps["graphene"], library, [("query Loop { authors(limit: 5) { books { id } } }", {})])
+    run_sync(
+        apps["graphene"], library, [("query Loop { authors(limit: 10) { books { id } } }", {})]
+    )
     LocalExporter(traced.engine, tmp_path, 3600, 3600).write_now()
     result = CliRunner().invoke(
         cli, ["graphql", "n-plus-one", "--state-dir", str(tmp_path), "--format", "json"]
     )
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.stdout)
-    assert (row["operation"], row["resolver"], row["rows"]) == ("query Loop", "Author.books", 5)
+    assert (row["operation"], row["resolver"], row["rows"]) == ("query Loop", "Author.books", 10)
     table = CliRunner().invoke(cli, ["graphql", "n-plus-one", "--state-dir", str(tmp_path)])
     assert "RESOLVER" in table.stdout.splitlines()[0] and "Author.books" in table.stdout
     resolvers = CliRunner().invoke(
@@ -417,14 +419,14 @@ def test_pgotel_graphql_n_plus_one_shows_the_resolver(
     )
     assert resolvers.exit_code == 0, resolvers.output
     by_path = {r["text"]: r for r in json.loads(resolvers.stdout)}
-    assert (by_path["Query.authors"]["calls"], by_path["Author.books"]["calls"]) == (1, 5)
+    assert (by_path["Query.authors"]["calls"], by_path["Author.books"]["calls"]) == (1, 10)
     slow = CliRunner().invoke(
         cli, ["graphql", "slow", "--state-dir", str(tmp_path), "--format", "json"]
     )
     (op,) = json.loads(slow.stdout)
     # Joined by trace id with the resolver and query samples the engine kept.
     assert sorted((r["path"], r["calls"]) for r in op["resolvers"]) == [
-        ("Author.books", 5),
+        ("Author.books", 10),
         ("Query.authors", 1),
     ]
     assert 0 < op["db_ns_sampled"] <= op["duration_ns"]

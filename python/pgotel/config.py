@@ -148,7 +148,7 @@ class Settings:
                 env, "PGOTEL_POOL_WAIT_EVENT_MS", _non_negative_float, lambda: 10.0
             ),
             n_plus_one_threshold=_read(
-                env, "PGOTEL_N_PLUS_ONE_THRESHOLD", _at_least_two, lambda: 5
+                env, "PGOTEL_N_PLUS_ONE_THRESHOLD", _at_least_two, lambda: 10
             ),
             graphql_resolver_spans=_read(
                 env, "PGOTEL_GRAPHQL_RESOLVER_SPANS", _resolver_spans, lambda: "nontrivial"

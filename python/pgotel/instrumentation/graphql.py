@@ -49,14 +49,17 @@ FOREIGN_TRACERS = ("strawberry.extensions.tracing.opentelemetry", "ariadne.contr
 
 @dataclass
 class _Operation:
-    span: Span
+    #: The engine key: `query Books`, `query (anonymous)`, `subscription Feed event`.
     name: str
-    kind: str
     started_ns: int
-    tally: OperationTally
     #: False when another instrumentation draws the operation: no span of ours to end.
     owned: bool
+    #: Its span, type and query tally, shared with its resolvers.
     state: OperationState
+
+    @property
+    def span(self) -> Span:
+        return self.state.span
 
 
 class _Hooks:
@@ -95,19 +98,18 @@ class _Hooks:
                 span = trace.INVALID_SPAN
             ctx = span.get_span_context()
             sampled = bool(ctx.trace_flags & 0x01)
-            tally = OperationTally(key)
             state = OperationState(
                 engine=self.engine,
                 span=span,
                 kind=kind,
-                tally=tally,
+                tally=OperationTally(key),
                 trace_id=ctx.trace_id if sampled else 0,
                 span_id=ctx.span_id if sampled else 0,
                 span_mode=self.resolver_spans if span.is_recording() else "off",
                 max_depth=self.max_depth,
                 tracer=self.tracer,
             )
-            return _Operation(span, key, kind, time.perf_counter_ns(), tally, owned, state)
+            return _Operation(key, time.perf_counter_ns(), owned, state)
         except BaseException as exc:
             if is_fatal(exc):
                 raise
@@ -126,9 +128,10 @@ class _Hooks:
             ids = (op.state.trace_id, op.state.span_id)
             op.state.finish()
             # For an operation, "rows" is how many database statements it ran.
-            queries = op.tally.queries
-            self.engine.record_named("graphql", op.name, op.kind, duration, code, queries, *ids)
-            repeats = op.tally.at_least(self.n_plus_one_threshold)
+            state = op.state
+            queries = state.tally.queries
+            self.engine.record_named("graphql", op.name, state.kind, duration, code, queries, *ids)
+            repeats = op.state.tally.at_least(self.n_plus_one_threshold)
             for repeat in repeats:
                 self.engine.record_n_plus_one(
                     op.name,
@@ -217,7 +220,7 @@ def _current(op: _Operation) -> Any:
 @contextlib.contextmanager
 def _tallied(op: _Operation) -> Iterator[None]:
     """While the operation runs, database hooks count its queries into its tally."""
-    token = current_operation.set(op.tally)
+    token = current_operation.set(op.state.tally)
     try:
         yield
     finally:
