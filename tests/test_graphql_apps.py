@@ -441,3 +441,48 @@ def test_no_span_is_left_current_after_an_operation(
     instrument()
     run_sync(apps["strawberry"], library, REQUESTS)
     assert not trace.get_current_span().get_span_context().is_valid
+
+
+class _FailingTracer(trace.Tracer):
+    """The SDK's tracer, failing for pgotel's parse, validate and resolver spans."""
+
+    def __init__(self, inner: trace.Tracer) -> None:
+        self.inner = inner
+
+    def start_span(self, name: str, *args: Any, **kwargs: Any) -> trace.Span:
+        if name.startswith("graphql."):
+            raise RuntimeError("the tracer failed")
+        return self.inner.start_span(name, *args, **kwargs)
+
+    def start_as_current_span(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.start_as_current_span(name, *args, **kwargs)
+
+
+class _FailingProvider(trace.TracerProvider):
+    def __init__(self, inner: TracerProvider) -> None:
+        self.inner = inner
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        return _FailingTracer(self.inner.get_tracer(*args, **kwargs))
+
+
+def test_failures_inside_pgotel_never_reach_the_app(
+    library: str, apps: dict[str, App], instrument: Instrument
+) -> None:
+    app = apps["strawberry"]
+    before = run_sync(app, library, REQUESTS)
+    traced = instrument()  # for psycopg; GraphQL gets the failing tracer below
+    GraphQLInstrumentor().uninstrument()
+    GraphQLInstrumentor().instrument(
+        tracer_provider=_FailingProvider(traced.provider),
+        engine=traced.engine,
+        settings=Settings.from_env({}),
+    )
+    with traced.provider.get_tracer("test").start_as_current_span("request"):
+        after = run_sync(app, library, REQUESTS)
+    assert after == before
+    assert traced.engine.stats()["internal_errors"] > 0
+    # What did not fail still works: operation spans, records, database spans.
+    assert len(traced.named("query Shelf")) == 1
+    assert traced.rows("resolver")["Author.books"]["calls"] == 4  # Shelf's 3, the anonymous 1
+    assert not [s for s in traced.spans() if s.name.startswith("graphql.")]

@@ -190,16 +190,22 @@ async def _awaited(state: OperationState, call: _Call, result: Any) -> Any:
 def _before(state: OperationState, info: Any, record: bool, spans: bool) -> _Call | None:
     try:
         call = _Call(f"{info.parent_type.name}.{info.field_name}", record)
-        if spans:
-            _open_span(state, info, call)
-        _enter(state, call)
-        call.started_ns = time.perf_counter_ns()
-        return call
     except BaseException as exc:
         if is_fatal(exc):
             raise
         report_fault(state.engine, "graphql resolver (start)", exc)
         return None
+    if spans:
+        # A span that cannot be made costs the span only: the record is still kept.
+        try:
+            _open_span(state, info, call)
+        except BaseException as exc:
+            if is_fatal(exc):
+                raise
+            report_fault(state.engine, "graphql resolver (span)", exc)
+    _enter(state, call)
+    call.started_ns = time.perf_counter_ns()
+    return call
 
 
 def _enter(state: OperationState, call: _Call) -> None:
