@@ -318,3 +318,21 @@ def test_operations_count_their_queries_and_slow_lists_them(
     assert {s["text"] for s in slow} == {"query Shelf", "query Titles"}
     assert slow[0]["duration_ns"] >= slow[1]["duration_ns"]
     assert {s["text"]: s["queries"] for s in slow} == {"query Shelf": 8, "query Titles": 2}
+
+
+def test_unhashable_callable_resolvers_still_resolve(traced: Traced) -> None:
+    from graphql import build_schema, graphql_sync
+
+    @dataclass  # eq=True and no hash: an unhashable callable
+    class Constant:
+        value: int
+
+        def __call__(self, source: Any, info: Any) -> int:
+            return self.value
+
+    schema = build_schema("type Query { a: Int! b: Int! }")
+    schema.query_type.fields["a"].resolve = Constant(1)  # type: ignore[union-attr]
+    schema.query_type.fields["b"].resolve = Constant(2)  # type: ignore[union-attr]
+    result = graphql_sync(schema, "query Ab { a b }")
+    assert (result.data, result.errors) == ({"a": 1, "b": 2}, None)
+    assert {r["text"]: r["calls"] for r in traced.rows("resolver")} == {"Query.a": 1, "Query.b": 1}

@@ -120,16 +120,22 @@ class Resolvers:
     def __init__(self, inner: Any, state: OperationState) -> None:
         self.inner = inner
         self.state = state
-        self.wrapped: dict[int, Callable[..., Any]] = {}
         # Code that inspects the manager (strawberry, ariadne) still sees the app's middleware.
         self.middlewares = getattr(inner, "middlewares", ())
+        table: dict[Any, Callable[..., Any]] = {}
+        wrap = self._wrap
 
-    def get_field_resolver(self, resolve_fn: Any) -> Any:
-        key = id(resolve_fn)
-        found = self.wrapped.get(key)
-        if found is None:
-            found = self.wrapped[key] = self._wrap(resolve_fn)
-        return found
+        # A plain function, not a method: graphql-core calls this for every field.
+        def get_field_resolver(resolve_fn: Any) -> Any:
+            try:
+                return table[resolve_fn]
+            except KeyError:
+                found = table[resolve_fn] = wrap(resolve_fn)
+                return found
+            except TypeError:  # an unhashable callable: wrapped again each time
+                return wrap(resolve_fn)
+
+        self.get_field_resolver: Callable[[Any], Any] = get_field_resolver
 
     def _wrap(self, resolve_fn: Any) -> Callable[..., Any]:
         chained = self.inner.get_field_resolver(resolve_fn) if self.inner else resolve_fn
