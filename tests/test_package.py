@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import pgotel
 from pgotel import _native
 from pgotel.cli import cli
-from pgotel.config import Settings
+from pgotel.config import Keywords, Settings
 from pgotel.errors import ConfigError
 
 
@@ -83,6 +83,38 @@ def test_each_setting_is_read(env: dict[str, str], field: str, value: object) ->
 def test_each_bad_value_names_its_variable(name: str, bad: str) -> None:
     with pytest.raises(ConfigError, match=f"^{name}="):
         Settings.from_env({name: bad})
+
+
+def test_keyword_settings_win_over_the_environment_and_are_validated() -> None:
+    env = {"PGOTEL_SLOW_QUERY_MS": "100", "PGOTEL_MAX_KEYS": "500"}
+    kw = Settings.from_env(
+        Keywords(
+            {"slow_query_ms": 5, "capture_parameters": True, "database_semconv_dup": True}, env
+        )
+    )
+    assert (kw.slow_query_ms, kw.max_keys, kw.capture_parameters) == (5.0, 500, True)
+    assert kw.database_semconv_dup is True
+    with pytest.raises(ConfigError, match=r"^slow_query_ms='soon' is not valid"):
+        Settings.from_env(Keywords({"slow_query_ms": "soon"}, env))
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\) slow_ms; known: state_dir"):
+        Keywords({"slow_ms": 5}, env)
+
+
+def test_configure_takes_keyword_settings(tmp_path: Path) -> None:
+    code = (
+        "import pgotel\n"
+        "from pgotel.config import settings\n"
+        f"pgotel.configure(state_dir={str(tmp_path)!r}, service_name='kw', max_keys=7)\n"
+        "s = settings()\n"
+        "print(s.service_name, s.max_keys, s.state_dir)\n"
+        "print(pgotel.merge_snapshots([pgotel.runtime.engine().snapshot()]).processes[0]['service'])\n"
+    )
+    env = {**os.environ, "OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == [f"kw 7 {tmp_path}", "kw"]
 
 
 def test_a_forked_child_starts_with_an_empty_engine() -> None:

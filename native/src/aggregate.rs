@@ -7,7 +7,7 @@
 //! capped; past the cap, records go to one overflow key per kind and the
 //! drop is counted.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use rustc_hash::FxBuildHasher;
@@ -351,9 +351,15 @@ pub struct Engine {
     pub config: Config,
     pub keys: HashMap<Key, KeyStats, FxBuildHasher>,
     pub counters: EngineCounters,
+    /// Named figures the host process sets about itself (its exporters' health),
+    /// carried in snapshots as they are, never summed across processes.
+    pub values: BTreeMap<String, u64>,
     pub cache: FingerprintCache,
     pub started_ns: u64,
 }
+
+/// At most this many named values per engine; more are refused.
+pub const MAX_VALUES: usize = 64;
 
 impl Engine {
     pub fn new(config: Config, started_ns: u64) -> Engine {
@@ -361,9 +367,24 @@ impl Engine {
             cache: FingerprintCache::new(config.fingerprint_cache),
             keys: HashMap::default(),
             counters: EngineCounters::default(),
+            values: BTreeMap::new(),
             config,
             started_ns,
         }
+    }
+
+    /// Set a named value; false (and nothing kept) past `MAX_VALUES` names.
+    pub fn set_value(&mut self, name: &str, value: u64) -> bool {
+        let name = cap(name);
+        if let Some(v) = self.values.get_mut(name) {
+            *v = value;
+            return true;
+        }
+        if self.values.len() >= MAX_VALUES {
+            return false;
+        }
+        self.values.insert(name.to_string(), value);
+        true
     }
 
     /// Record one database call by its query text; returns the query's fingerprint.

@@ -17,6 +17,7 @@ pub const MERGED_RECENT_SAMPLES: usize = 32;
 pub struct Process {
     pub writer: Writer,
     pub counters: EngineCounters,
+    pub values: Vec<(String, u64)>,
     pub max_keys: u64,
     pub keys: usize,
 }
@@ -93,6 +94,7 @@ fn process(snap: &Snapshot, keys: usize) -> Process {
     Process {
         writer: snap.writer.clone(),
         counters: snap.counters.clone(),
+        values: snap.values.clone(),
         max_keys: snap.max_keys,
         keys,
     }

@@ -358,6 +358,28 @@ impl Sketch {
         self.max_ns
     }
 
+    /// Counts per explicit bucket, the way OpenTelemetry and Prometheus histograms
+    /// want them: `bounds` are ascending inclusive upper bounds, and the result has
+    /// `bounds.len() + 1` counts, the last for values above every bound. The counts
+    /// sum to `count()`. A bin is placed by its representative value clamped to
+    /// `[min, max]`, so only values within 1% of a bound can land one bucket off.
+    pub fn bucket_counts(&self, bounds: &[u64]) -> Vec<u64> {
+        let mut out = vec![0u64; bounds.len() + 1];
+        let (Some(min), Some(max)) = (self.min_ns, self.max_ns) else {
+            return out;
+        };
+        let bucket = |v: u64| bounds.partition_point(|b| *b < v);
+        out[bucket(0)] = self.zero_count;
+        for (i, &c) in self.counts.iter().enumerate() {
+            if c != 0 {
+                let v = representative(self.offset + i).max(min).min(max);
+                let slot = &mut out[bucket(v)];
+                *slot = slot.saturating_add(c);
+            }
+        }
+        out
+    }
+
     /// How many values the `add_*` methods refused.
     pub fn rejected(&self) -> u64 {
         self.rejected
@@ -926,6 +948,37 @@ mod tests {
         assert_eq!(s.rejected(), u64::MAX);
         for q in QUANTILES {
             assert!(s.quantile_ns(q).is_some());
+        }
+    }
+
+    #[test]
+    fn bucket_counts_place_values_by_inclusive_upper_bound() {
+        let s = sketch_of(&[0, 1, 999_000, 1_000_000, 1_500_000, 7_000_000_000]);
+        let bounds = [1_000_000, 5_000_000, 5_000_000_000];
+        assert_eq!(s.bucket_counts(&bounds), vec![4, 1, 0, 1]);
+        assert_eq!(Sketch::new().bucket_counts(&bounds), vec![0, 0, 0, 0]);
+        assert_eq!(s.bucket_counts(&[]), vec![6]);
+    }
+
+    proptest! {
+        #[test]
+        fn bucket_counts_sum_to_count_and_are_exact_away_from_bounds(
+            values in proptest::collection::vec(0u64..20_000_000, 1..200),
+            bounds in proptest::collection::btree_set(1u64..20_000_000, 0..12),
+        ) {
+            let bounds: Vec<u64> = bounds.into_iter().collect();
+            let s = sketch_of(&values);
+            let counts = s.bucket_counts(&bounds);
+            prop_assert_eq!(counts.iter().sum::<u64>(), s.count());
+            // A value more than 2% from every bound lands in its true bucket.
+            let far = |v: u64| bounds.iter().all(|&b| v.abs_diff(b) * 50 > b);
+            if values.iter().all(|&v| far(v)) {
+                let mut truth = vec![0u64; bounds.len() + 1];
+                for &v in &values {
+                    truth[bounds.partition_point(|b| *b < v)] += 1;
+                }
+                prop_assert_eq!(counts, truth);
+            }
         }
     }
 

@@ -11,14 +11,17 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::aggregate::{Engine, EngineCounters, Key, KeyKind, KeyStats, MinuteSlot, Sample};
+use crate::aggregate::{
+    Engine, EngineCounters, Key, KeyKind, KeyStats, MinuteSlot, Sample, MAX_VALUES,
+};
 use crate::sketch::Sketch;
 
 pub const MAGIC: &[u8; 8] = b"PGOTEL\0S";
 /// Bump on any change to the layout, to how fingerprint ids are computed, or to the key
 /// kinds a file may hold (an older reader then says "upgrade" instead of "corrupt").
-/// 2: key kind 5 (resolver); the layout is that of 1, which is still read.
-pub const FORMAT_VERSION: u16 = 2;
+/// Version 2 added the engine's named values after the counters; version 3 the key kind 5
+/// (resolver), with version 2's layout. Versions 1 and 2 are still read.
+pub const FORMAT_VERSION: u16 = 3;
 pub const HEADER_LEN: usize = 28;
 /// Larger inputs are refused before they are read into structures.
 pub const MAX_SNAPSHOT_BYTES: usize = 512 << 20;
@@ -43,6 +46,7 @@ pub struct Snapshot {
     pub writer: Writer,
     pub max_keys: u64,
     pub counters: EngineCounters,
+    pub values: Vec<(String, u64)>,
     pub keys: Vec<(Key, KeyStats)>,
 }
 
@@ -187,6 +191,11 @@ pub fn encode(engine: &Engine, writer: &Writer) -> Vec<u8> {
     let c = &engine.counters;
     for v in [c.recorded, c.overflowed, c.rejected, c.internal_errors] {
         out.u(v);
+    }
+    out.u(engine.values.len() as u64);
+    for (name, v) in &engine.values {
+        out.s(name);
+        out.u(*v);
     }
     out.u(engine.keys.len() as u64);
     for (key, st) in &engine.keys {
@@ -467,6 +476,13 @@ pub fn decode_with(
         rejected: r.u()?,
         internal_errors: r.u()?,
     };
+    let mut values = Vec::new();
+    if version >= 2 {
+        let n = r.count(MAX_VALUES as u64, "value")?;
+        for _ in 0..n {
+            values.push((r.s()?, r.u()?));
+        }
+    }
     let n = r.count(MAX_KEYS, "key")?;
     for _ in 0..n {
         let (key, stats) = r.key(writer.pid)?;
@@ -479,6 +495,7 @@ pub fn decode_with(
         writer,
         max_keys,
         counters,
+        values,
         keys: Vec::new(),
     })
 }

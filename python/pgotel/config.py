@@ -11,7 +11,7 @@ import math
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -57,6 +57,13 @@ def _at_least_two(text: str) -> int:
     value = int(text)
     if value < 2:
         raise ValueError("must be an integer >= 2")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be a port number from 1 to 65535, or 0 for off")
     return value
 
 
@@ -119,6 +126,12 @@ class Settings:
     graphql_resolver_max_depth: int
     #: Put the GraphQL document, literals replaced, on the operation span.
     graphql_capture_document: bool
+    #: At exit (or `pgotel.shutdown()`), wait at most this many seconds for the collector.
+    shutdown_timeout_s: float
+    #: Serve the engine's metrics for Prometheus on this port (0: off).
+    prometheus_port: int
+    #: The address that port binds to: loopback unless told otherwise.
+    prometheus_host: str
 
     def described(self) -> list[tuple[str, str, object]]:
         """(variable, field, value) for every setting, in the order they are read."""
@@ -159,6 +172,11 @@ class Settings:
             graphql_capture_document=_read(
                 env, "PGOTEL_GRAPHQL_CAPTURE_DOCUMENT", _bool, lambda: False
             ),
+            shutdown_timeout_s=_read(
+                env, "PGOTEL_SHUTDOWN_TIMEOUT", _non_negative_float, lambda: 5.0
+            ),
+            prometheus_port=_read(env, "PGOTEL_PROMETHEUS_PORT", _port, lambda: 0),
+            prometheus_host=_read(env, "PGOTEL_PROMETHEUS_HOST", str, lambda: "127.0.0.1"),
         )
 
 
@@ -179,6 +197,9 @@ VARIABLES = {
     "graphql_resolver_spans": "PGOTEL_GRAPHQL_RESOLVER_SPANS",
     "graphql_resolver_max_depth": "PGOTEL_GRAPHQL_RESOLVER_MAX_DEPTH",
     "graphql_capture_document": "PGOTEL_GRAPHQL_CAPTURE_DOCUMENT",
+    "shutdown_timeout_s": "PGOTEL_SHUTDOWN_TIMEOUT",
+    "prometheus_port": "PGOTEL_PROMETHEUS_PORT",
+    "prometheus_host": "PGOTEL_PROMETHEUS_HOST",
 }
 
 
@@ -191,7 +212,53 @@ def _read(
     try:
         return parse(raw.strip())
     except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} is not valid: {exc}") from None
+        where = env.origin(name) if isinstance(env, Keywords) else name
+        raise ConfigError(f"{where}={raw!r} is not valid: {exc}") from None
+
+
+class Keywords(Mapping[str, str]):
+    """Keyword settings (`pgotel.configure(slow_query_ms=50)`) over the environment."""
+
+    def __init__(self, keywords: Mapping[str, object], env: Mapping[str, str]) -> None:
+        unknown = sorted(set(keywords) - set(VARIABLES))
+        if unknown:
+            known = ", ".join(VARIABLES)
+            raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; known: {known}")
+        self.keywords = {VARIABLES[k]: (k, _as_text(k, v)) for k, v in keywords.items()}
+        self.env = env
+
+    def origin(self, variable: str) -> str:
+        """How a person wrote the setting: the keyword, or the variable."""
+        keyword = self.keywords.get(variable)
+        return keyword[0] if keyword else variable
+
+    def __getitem__(self, variable: str) -> str:
+        keyword = self.keywords.get(variable)
+        return keyword[1] if keyword else self.env[variable]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self.env, **dict.fromkeys(self.keywords)})
+
+    def __len__(self) -> int:
+        return len({**self.env, **dict.fromkeys(self.keywords)})
+
+
+def _as_text(keyword: str, value: object) -> str:
+    if keyword == "database_semconv_dup":  # a bool here, a word list in the variable
+        return "database/dup" if value else ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (set, frozenset, list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def use_keywords(keywords: Mapping[str, object]) -> Settings:
+    """Make `keywords` (over the environment) the process's settings; see `pgotel.configure`."""
+    global _settings
+    with _settings_lock:
+        _settings = Settings.from_env(Keywords(keywords, os.environ))
+        return _settings
 
 
 _settings: Settings | None = None

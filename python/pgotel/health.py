@@ -82,6 +82,7 @@ def check(
     view = read_state(state_dir, now_ns=now)
     components = [
         _exporter(view, limits, now),
+        _otlp(view, limits, now),
         _engine(view),
         _database(view, limits, dsn),
         _pools(view),
@@ -106,6 +107,43 @@ def _exporter(view: StateView, limits: Thresholds, now: int) -> Component:
         c.worse(Status.DEGRADED, f"unreadable snapshot {path.name}: {reason}")
     if c.status is Status.HEALTHY:
         c.reasons.insert(0, f"{len(fresh)} live process(es)")
+    return c
+
+
+def _otlp(view: StateView, limits: Thresholds, now: int) -> Component:
+    """The OTLP exporters of the live processes: failing now, or losing data."""
+    c = Component("otlp")
+    stale_ns = int(limits.stale_after_s * NS_PER_S)
+    totals: dict[str, dict[str, int]] = {}
+    for p in view.report.processes:
+        if now - p["written_ns"] > stale_ns:
+            continue
+        for name, value in p.get("values", {}).items():
+            parts = name.split(".")
+            if len(parts) != 3 or parts[0] != "exporter":
+                continue
+            signal = totals.setdefault(parts[1], {})
+            if parts[2].startswith("last_"):
+                signal[parts[2]] = max(signal.get(parts[2], 0), value)
+            else:
+                signal[parts[2]] = signal.get(parts[2], 0) + value
+            if parts[2] == "last_failure_ns" and value > p["values"].get(
+                f"exporter.{parts[1]}.last_success_ns", 0
+            ):
+                signal["failing"] = signal.get("failing", 0) + 1
+    if not totals:
+        c.reasons.append("no OTLP exporter in the live processes")
+    for signal_name, f in sorted(totals.items()):
+        lost = f"{f.get('failed', 0):,} failed, {f.get('dropped', 0):,} dropped"
+        text = f"{signal_name}: {f.get('exported', 0):,} exported, {lost}"
+        if f.get("failing"):
+            ago = (now - f["last_failure_ns"]) / NS_PER_S
+            c.worse(
+                Status.DEGRADED,
+                f"{text}; the last export failed {ago:.0f}s ago in {f['failing']} process(es)",
+            )
+        else:
+            c.reasons.append(text)
     return c
 
 

@@ -26,15 +26,20 @@ def read_state(
     service: str | None = None,
     pid: int | None = None,
     now_ns: int | None = None,
+    skip_pid: int | None = None,
+    extra: list[bytes] | None = None,
 ) -> StateView:
     """Read and merge every snapshot in `state_dir`, optionally of one service or process.
 
     Never raises for a bad file: files that cannot be read are listed in
-    `unreadable` with the reason, and the rest are merged.
+    `unreadable` with the reason, and the rest are merged. `skip_pid` leaves
+    out one process's file, which `extra` snapshots (a live engine's) replace.
     """
     paths = sorted(state_dir.glob(f"*{SUFFIX}")) if state_dir.is_dir() else []
     if pid is not None:
         paths = [p for p in paths if pid_of(p.name) == pid]
+    if skip_pid is not None:
+        paths = [p for p in paths if pid_of(p.name) != skip_pid]
     unreadable: list[tuple[Path, str]] = []
     kept: list[tuple[Path, bytes]] = []
     for path in paths:
@@ -51,7 +56,7 @@ def read_state(
                 unreadable.append((path, str(exc)))
                 continue
         kept.append((path, data))
-    report = merge_snapshots([data for _, data in kept], now_ns)
+    report = merge_snapshots([data for _, data in kept] + (extra or []), now_ns)
     bad = dict(report.unreadable)
     unreadable += [(kept[i][0], reason) for i, reason in bad.items()]
     files = [path for i, (path, _) in enumerate(kept) if i not in bad]

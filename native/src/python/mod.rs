@@ -7,6 +7,7 @@
 
 mod span;
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -15,7 +16,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
 
-use crate::aggregate::{self, Call, Config, EngineCounters, KeyKind};
+use crate::aggregate::{self, Call, Config, EngineCounters, KeyKind, OVERFLOW_ID};
 use crate::fingerprint::{Fingerprint, FingerprintCache};
 use crate::report::{self, Row};
 use crate::snapshot::{self, DecodeError, Writer};
@@ -315,6 +316,12 @@ impl PyEngine {
         }))
     }
 
+    /// Set a named figure about this process (an exporter's health) that snapshots
+    /// carry as is; false past the cap of names.
+    fn set_value(&self, name: &str, value: u64) -> bool {
+        lock(&self.engine).set_value(name, value)
+    }
+
     /// Count a failure caught outside the engine (in a hook), so health shows it.
     fn count_internal_error(&self) {
         lock(&self.engine).counters.internal_errors += 1;
@@ -424,6 +431,10 @@ impl PyReport {
             d.set_item("keys", p.keys)?;
             d.set_item("max_keys", p.max_keys)?;
             set_counters(&d, &p.counters)?;
+            d.set_item(
+                "values",
+                p.values.iter().cloned().collect::<HashMap<_, _>>(),
+            )?;
             list.append(d)?;
         }
         Ok(list)
@@ -451,6 +462,26 @@ impl PyReport {
         let list = PyList::empty(py);
         for r in self.report.rows(kind, window_minutes, self.now_ns) {
             list.append(row_dict(py, &r)?)?;
+        }
+        Ok(list)
+    }
+
+    /// All-time figures of every key of one kind with its latency as explicit-bucket
+    /// counts (`bounds_ns` ascending, inclusive): what metric exporters need.
+    fn histograms<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        bounds_ns: Vec<u64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = kind_from_name(kind)?;
+        let list = PyList::empty(py);
+        for r in self.report.rows(kind, None, self.now_ns) {
+            let d = row_dict(py, &r)?;
+            let st = &self.report.keys[&r.key];
+            d.set_item("overflow", r.key.id == OVERFLOW_ID)?;
+            d.set_item("bucket_counts", st.sketch.bucket_counts(&bounds_ns))?;
+            list.append(d)?;
         }
         Ok(list)
     }

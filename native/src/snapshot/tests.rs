@@ -142,7 +142,7 @@ proptest! {
 }
 
 #[test]
-fn version_1_files_are_still_read_and_resolver_keys_round_trip() {
+fn version_2_files_are_still_read_and_resolver_keys_round_trip() {
     let mut e = busy_engine(2);
     let call = Call {
         duration_ns: 7_000,
@@ -157,8 +157,42 @@ fn version_1_files_are_still_read_and_resolver_keys_round_trip() {
         .find(|(k, _)| k.kind == KeyKind::Resolver)
         .unwrap();
     assert_eq!((posts.text.as_str(), posts.calls), ("User.posts", 1));
-    // A file written before resolver keys existed: same layout, version 1 in its header.
-    let mut v1 = encode(&busy_engine(3), &writer());
-    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
-    assert_eq!(decode(&v1).unwrap().keys.len(), 3);
+    // A file written before resolver keys existed: same layout, version 2 in its header.
+    let mut v2 = encode(&busy_engine(3), &writer());
+    v2[8..10].copy_from_slice(&2u16.to_le_bytes());
+    assert_eq!(decode(&v2).unwrap().keys.len(), 3);
+}
+
+#[test]
+fn named_values_round_trip_and_are_capped() {
+    let mut e = busy_engine(1);
+    assert!(e.set_value("exporter.traces.exported", 7));
+    assert!(e.set_value("exporter.traces.exported", 9));
+    assert!(e.set_value("exporter.traces.failed", 0));
+    let snap = decode(&encode(&e, &writer())).unwrap();
+    assert_eq!(
+        snap.values,
+        vec![
+            ("exporter.traces.exported".to_string(), 9),
+            ("exporter.traces.failed".to_string(), 0)
+        ]
+    );
+    for i in 0..crate::aggregate::MAX_VALUES {
+        e.set_value(&format!("v{i}"), 1);
+    }
+    assert_eq!(e.values.len(), crate::aggregate::MAX_VALUES);
+    assert!(!e.set_value("one.too.many", 1));
+}
+
+/// A snapshot written by format version 1 (before named values) still reads.
+#[test]
+fn version_1_snapshots_still_decode() {
+    let bytes = include_bytes!("v1.pgotel");
+    assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 1);
+    let snap = decode(bytes).unwrap();
+    assert_eq!(snap.writer.service, "v1-fixture");
+    assert!(snap.values.is_empty());
+    assert_eq!(snap.counters.recorded, 3);
+    let calls: u64 = snap.keys.iter().map(|(_, st)| st.calls).sum();
+    assert_eq!(calls, 3);
 }

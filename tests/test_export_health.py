@@ -1,0 +1,126 @@
+"""A collector that fails or never answers: counted, shown by `pgotel health`, bounded at exit."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.trace import TracerProvider
+
+from pgotel import Engine, merge_snapshots
+from pgotel.exporters.local import write_atomic
+from pgotel.exporters.watch import ExportHealth, WatchedBatchSpanProcessor
+from pgotel.health import Status, check
+from tests.otlp_receiver import Receiver
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver().start()
+    yield r
+    r.mode = "ok"
+    r.stop()
+
+
+def _otlp_component(engine: Engine, state: Path) -> tuple[Status, list[str]]:
+    state.mkdir(mode=0o700, exist_ok=True)
+    write_atomic(state / f"host-{os.getpid()}-x.pgotel", engine.snapshot())
+    (otlp,) = [c for c in check(state).components if c.name == "otlp"]
+    return otlp.status, otlp.reasons
+
+
+def test_failed_and_dropped_spans_are_counted_exactly_and_recovery_is_seen(
+    receiver: Receiver, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver.mode = "unavailable"
+    engine = Engine()
+    health = ExportHealth(engine, "spans")
+    exporter = OTLPSpanExporter(endpoint=f"{receiver.http_endpoint}/v1/traces", timeout=1)
+    processor = WatchedBatchSpanProcessor(
+        exporter, health, max_queue_size=8, max_export_batch_size=4, schedule_delay_millis=50
+    )
+    provider = TracerProvider()
+    provider.add_span_processor(processor)
+    tracer = provider.get_tracer("test")
+    with caplog.at_level(logging.WARNING, logger="pgotel"):
+        for i in range(40):
+            tracer.start_span(f"span {i}").end()
+        processor.force_flush(30_000)
+        f = dict(health.figures)
+        assert f["produced"] == 40 and f["exported"] == 0
+        assert f["failed"] > 0 and f["dropped"] > 0
+        assert f["produced"] == f["exported"] + f["failed"] + f["dropped"]
+        assert receiver.refused > 0
+        status, reasons = _otlp_component(engine, tmp_path / "state")
+        assert status is Status.DEGRADED
+        assert f"spans: 0 exported, {f['failed']} failed, {f['dropped']} dropped" in reasons[0]
+
+        receiver.mode = "ok"
+        for i in range(5):
+            tracer.start_span(f"after {i}").end()
+        processor.force_flush(30_000)
+    provider.shutdown()
+    assert health.figures["exported"] == 5 and len(receiver.spans()) == 5
+    status, reasons = _otlp_component(engine, tmp_path / "state")
+    assert status is Status.HEALTHY and reasons[0].startswith("spans: 5 exported")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pgotel"]
+    # One warning when loss starts, one when it ends: not one per failed batch.
+    assert len(warnings) == 2, warnings
+    assert "further loss is counted" in warnings[0] and "recovered" in warnings[1]
+
+
+def test_the_values_reach_snapshots_and_reports() -> None:
+    engine = Engine()
+    ExportHealth(engine, "spans").exported(3, ok=True)
+    (process,) = merge_snapshots([engine.snapshot()]).processes
+    assert process["values"]["exporter.spans.exported"] == 3
+    assert process["values"]["exporter.spans.last_success_ns"] > 0
+
+
+APP = textwrap.dedent(
+    """
+    import sys
+    import psycopg
+
+    with psycopg.connect(sys.argv[1]) as conn:
+        for _ in range(20):
+            conn.execute("SELECT 1")
+    print("done", flush=True)
+    """
+)
+
+
+def test_exit_with_a_collector_that_never_answers_is_bounded(
+    dsn: str, tmp_path: Path, receiver: Receiver
+) -> None:
+    receiver.mode = "blackhole"
+    launcher = Path(sys.executable).parent / "opentelemetry-instrument"
+    env = {
+        **os.environ,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.http_endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_LOGS_EXPORTER": "none",
+        "PGOTEL_STATE_DIR": str(tmp_path / "state"),
+        "PGOTEL_SHUTDOWN_TIMEOUT": "1",
+    }
+    # Left to the SDK alone, this exit waits out the exporter's 10 s timeout per signal.
+    out = subprocess.run(
+        [str(launcher), sys.executable, "-c", APP, dsn],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "done", out.stderr
+    assert "not all sent within 1.0s (is the collector reachable?)" in out.stderr
+    (snapshot,) = (tmp_path / "state").glob("*.pgotel")
+    rows = merge_snapshots([snapshot.read_bytes()]).rows()
+    assert [r["calls"] for r in rows if r["text"] == "SELECT $1"] == [20]
