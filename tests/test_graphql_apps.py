@@ -40,7 +40,7 @@ class Traced:
 
     def rows(self, kind: str) -> dict[str, dict[str, Any]]:
         rows = merge_snapshots([self.engine.snapshot()]).rows(kind)
-        return {r["text"] if kind != "n_plus_one" else r["summary"]: r for r in rows}
+        return {r["text"] if kind != "n_plus_one" else r["origin"]: r for r in rows}
 
 
 Instrument = Callable[..., Traced]
@@ -206,7 +206,8 @@ def test_n_plus_one_names_its_resolver_and_the_dataloader_twin_is_clean(
         ],
     )
     (found,) = traced.rows("n_plus_one").values()
-    assert (found["operation"], found["summary"]) == ("query Loop", "Author.books")
+    assert (found["operation"], found["origin"]) == ("query Loop", "Author.books")
+    assert found["summary"] == "SELECT gql_book"
     assert found["text"] == "SELECT id, title FROM gql_book WHERE author_id = $1 ORDER BY id"
     assert (found["calls"], found["rows"]) == (1, 10)
     (loop,) = traced.named("query Loop")

@@ -135,6 +135,9 @@ pub struct KeyStats {
     pub text: String,
     pub operation: String,
     pub summary: String,
+    /// Where the key's calls came from, when the kind has such a thing: for an N+1, the
+    /// GraphQL resolver path that ran the query ("" otherwise).
+    pub origin: String,
     pub calls: u64,
     pub errors: u64,
     pub error_codes: Vec<(Arc<str>, u64)>,
@@ -267,6 +270,7 @@ impl KeyStats {
             self.text = other.text;
             self.operation = other.operation;
             self.summary = other.summary;
+            self.origin = other.origin;
         }
         self.calls += other.calls;
         self.errors += other.errors;
@@ -411,7 +415,7 @@ impl Engine {
 
     /// Record a query repeated `call.rows` times within the GraphQL operation `operation`,
     /// run from the resolver path `resolver` ("" when no resolver was running). The key is
-    /// the three together; the key's `summary` holds the resolver path.
+    /// the three together; the key's `origin` holds the resolver path.
     pub fn record_n_plus_one(
         &mut self,
         operation: &str,
@@ -432,9 +436,15 @@ impl Engine {
             (
                 fp.normalized.clone(),
                 operation.to_string(),
-                resolver.to_string(),
+                fp.summary.clone(),
             )
         });
+        // Once per key: N+1 records come once per operation, not per query.
+        if let Some(stats) = self.keys.get_mut(&key) {
+            if stats.origin.is_empty() && !resolver.is_empty() {
+                stats.origin = resolver.to_string();
+            }
+        }
     }
 
     /// Record one call of a named key (a GraphQL operation, a cache). Returns the key's id.
@@ -490,6 +500,7 @@ impl Engine {
                     + s.text.capacity()
                     + s.operation.capacity()
                     + s.summary.capacity()
+                    + s.origin.capacity()
                     + s.sketch.memory_bytes()
                     + s.slots
                         .iter()

@@ -37,6 +37,7 @@ pub struct Row {
     pub text: String,
     pub operation: String,
     pub summary: String,
+    pub origin: String,
     pub calls: u64,
     /// Calls since start, whatever the window: `error_codes` and `rows` are since start too,
     /// so ratios of them use this.
@@ -183,6 +184,7 @@ fn row(key: Key, st: &KeyStats, window_minutes: Option<u64>, now_ns: u64) -> Opt
         text: st.text.clone(),
         operation: st.operation.clone(),
         summary: st.summary.clone(),
+        origin: st.origin.clone(),
         calls,
         calls_all: st.calls,
         errors,

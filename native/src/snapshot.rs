@@ -20,7 +20,7 @@ pub const MAGIC: &[u8; 8] = b"PGOTEL\0S";
 /// Bump on any change to the layout, to how fingerprint ids are computed, or to the key
 /// kinds a file may hold (an older reader then says "upgrade" instead of "corrupt").
 /// Version 2 added the engine's named values after the counters; version 3 the key kind 5
-/// (resolver), with version 2's layout. Versions 1 and 2 are still read.
+/// (resolver) and each key's origin after its summary. Versions 1 and 2 are still read.
 pub const FORMAT_VERSION: u16 = 3;
 pub const HEADER_LEN: usize = 28;
 /// Larger inputs are refused before they are read into structures.
@@ -176,6 +176,12 @@ impl Out {
 
 /// Encode the whole state of `engine`.
 pub fn encode(engine: &Engine, writer: &Writer) -> Vec<u8> {
+    encode_as(engine, writer, FORMAT_VERSION)
+}
+
+/// Encode in an older format `version` (what it cannot hold is left out): for tests that
+/// older files still decode.
+pub fn encode_as(engine: &Engine, writer: &Writer, version: u16) -> Vec<u8> {
     let mut out = Out(Vec::with_capacity(
         HEADER_LEN + 256 * engine.keys.len() + 256,
     ));
@@ -192,10 +198,12 @@ pub fn encode(engine: &Engine, writer: &Writer) -> Vec<u8> {
     for v in [c.recorded, c.overflowed, c.rejected, c.internal_errors] {
         out.u(v);
     }
-    out.u(engine.values.len() as u64);
-    for (name, v) in &engine.values {
-        out.s(name);
-        out.u(*v);
+    if version >= 2 {
+        out.u(engine.values.len() as u64);
+        for (name, v) in &engine.values {
+            out.s(name);
+            out.u(*v);
+        }
     }
     out.u(engine.keys.len() as u64);
     for (key, st) in &engine.keys {
@@ -204,6 +212,9 @@ pub fn encode(engine: &Engine, writer: &Writer) -> Vec<u8> {
         out.s(&st.text);
         out.s(&st.operation);
         out.s(&st.summary);
+        if version >= 3 {
+            out.s(&st.origin);
+        }
         for v in [
             st.calls,
             st.errors,
@@ -237,7 +248,7 @@ pub fn encode(engine: &Engine, writer: &Writer) -> Vec<u8> {
     let body_len = (bytes.len() - HEADER_LEN) as u64;
     let sum = checksum(&bytes[HEADER_LEN..]);
     bytes[..8].copy_from_slice(MAGIC);
-    bytes[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes[8..10].copy_from_slice(&version.to_le_bytes());
     bytes[12..20].copy_from_slice(&body_len.to_le_bytes());
     bytes[20..28].copy_from_slice(&sum.to_le_bytes());
     bytes
@@ -355,7 +366,7 @@ impl<'a> In<'a> {
     }
 
     /// One key; its samples are stamped with the writer's `pid`.
-    fn key(&mut self, pid: u32) -> Result<(Key, KeyStats), DecodeError> {
+    fn key(&mut self, pid: u32, version: u16) -> Result<(Key, KeyStats), DecodeError> {
         let kind = self.u()?;
         let Some(kind) = u8::try_from(kind).ok().and_then(KeyKind::from_u8) else {
             return corrupt(format!("unknown key kind {kind}"));
@@ -368,6 +379,11 @@ impl<'a> In<'a> {
             text: self.s()?,
             operation: self.s()?,
             summary: self.s()?,
+            origin: if version >= 3 {
+                self.s()?
+            } else {
+                String::new()
+            },
             ..KeyStats::default()
         };
         st.calls = self.u()?;
@@ -485,7 +501,7 @@ pub fn decode_with(
     }
     let n = r.count(MAX_KEYS, "key")?;
     for _ in 0..n {
-        let (key, stats) = r.key(writer.pid)?;
+        let (key, stats) = r.key(writer.pid, version)?;
         on_key(key, stats);
     }
     if r.pos != body.len() {

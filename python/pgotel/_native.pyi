@@ -90,7 +90,7 @@ class Engine:
         resolver: str = "",
     ) -> None:
         """An N+1: keyed by operation, resolver path and query; rows of kind "n_plus_one"
-        carry the resolver path in "summary"."""
+        carry the resolver path as "origin"."""
     def record_named(
         self,
         kind: str,

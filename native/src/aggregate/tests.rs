@@ -225,14 +225,13 @@ fn n_plus_one_is_keyed_by_operation_and_query() {
     let authors = found
         .iter()
         .find(|s| {
-            s.operation == "query Authors"
-                && s.text.contains("books")
-                && s.summary == "Author.books"
+            s.operation == "query Authors" && s.text.contains("books") && s.origin == "Author.books"
         })
         .unwrap();
     assert_eq!((authors.calls, authors.rows), (2, 40));
     assert_eq!(authors.text, "SELECT * FROM books WHERE author_id = $1");
-    let shelf = found.iter().find(|s| s.summary == "Shelf.books").unwrap();
+    assert_eq!(authors.summary, "SELECT books");
+    let shelf = found.iter().find(|s| s.origin == "Shelf.books").unwrap();
     assert_eq!((shelf.calls, shelf.rows), (1, 12));
 }
 

@@ -402,6 +402,7 @@ fn row_dict<'py>(py: Python<'py>, r: &Row) -> PyResult<Bound<'py, PyDict>> {
     d.set_item("text", &r.text)?;
     d.set_item("operation", &r.operation)?;
     d.set_item("summary", &r.summary)?;
+    d.set_item("origin", &r.origin)?;
     d.set_item("calls", r.calls)?;
     d.set_item("calls_all", r.calls_all)?;
     d.set_item("errors", r.errors)?;
@@ -508,6 +509,7 @@ impl PyReport {
             d.set_item("id", format!("{:016x}", key.id))?;
             d.set_item("text", &st.text)?;
             d.set_item("summary", &st.summary)?;
+            d.set_item("origin", &st.origin)?;
             d.set_item("pid", s.pid)?;
             d.set_item("duration_ns", s.duration_ns)?;
             d.set_item("at_ns", s.at_ns)?;

@@ -142,7 +142,7 @@ proptest! {
 }
 
 #[test]
-fn version_2_files_are_still_read_and_resolver_keys_round_trip() {
+fn resolver_keys_and_origins_round_trip_and_older_formats_still_decode() {
     let mut e = busy_engine(2);
     let call = Call {
         duration_ns: 7_000,
@@ -157,10 +157,34 @@ fn version_2_files_are_still_read_and_resolver_keys_round_trip() {
         .find(|(k, _)| k.kind == KeyKind::Resolver)
         .unwrap();
     assert_eq!((posts.text.as_str(), posts.calls), ("User.posts", 1));
-    // A file written before resolver keys existed: same layout, version 2 in its header.
-    let mut v2 = encode(&busy_engine(3), &writer());
-    v2[8..10].copy_from_slice(&2u16.to_le_bytes());
-    assert_eq!(decode(&v2).unwrap().keys.len(), 3);
+    let fp = crate::fingerprint::fingerprint(b"SELECT * FROM books WHERE author_id = 1");
+    let repeats = Call {
+        duration_ns: 9_000,
+        rows: 12,
+        now_ns: T0,
+        ..Call::default()
+    };
+    e.record_n_plus_one("query Shelf", "Author.books", &fp, &repeats);
+    let snap = decode(&encode(&e, &writer())).unwrap();
+    let (_, n_plus_one) = snap
+        .keys
+        .iter()
+        .find(|(k, _)| k.kind == KeyKind::NPlusOne)
+        .unwrap();
+    assert_eq!(
+        (n_plus_one.summary.as_str(), n_plus_one.origin.as_str()),
+        ("SELECT books", "Author.books")
+    );
+    // Files written before resolver keys and origins existed (no key of kind 5 in them).
+    for version in [1, 2] {
+        let old = encode_as(&busy_engine(3), &writer(), version);
+        assert_eq!(u16::from_le_bytes([old[8], old[9]]), version);
+        let snap = decode(&old).unwrap();
+        assert_eq!(snap.keys.len(), 3);
+        assert!(snap.keys.iter().all(|(_, st)| st.origin.is_empty()));
+        let calls: u64 = snap.keys.iter().map(|(_, st)| st.calls).sum();
+        assert_eq!(calls, 15);
+    }
 }
 
 #[test]

@@ -159,8 +159,7 @@ def n_plus_one(source: Source, out: Output) -> None:
             round(row["rows"] / row["calls_all"], 1) if row["calls_all"] else 0
         )
         row["trace_id"] = traces.get(row["id"])
-        # The resolver path that ran the query is kept in the key's summary.
-        row["resolver"] = row["summary"] or None
+        row["resolver"] = row["origin"] or None  # the resolver path that ran the query
     rows.sort(key=lambda r: r["rows"], reverse=True)
     columns = [
         Column("OPERATION", "operation", right=False),
