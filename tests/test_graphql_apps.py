@@ -487,3 +487,21 @@ def test_failures_inside_pgotel_never_reach_the_app(
     assert len(traced.named("query Shelf")) == 1
     assert traced.rows("resolver")["Author.books"]["calls"] == 4  # Shelf's 3, the anonymous 1
     assert not [s for s in traced.spans() if s.name.startswith("graphql.")]
+
+
+@pytest.mark.parametrize("error_status", ["true", "false"])
+def test_error_status_of_the_operation_span_is_configurable(
+    error_status: str, library: str, apps: dict[str, App], instrument: Instrument
+) -> None:
+    traced = instrument(PGOTEL_GRAPHQL_ERROR_STATUS=error_status)
+    run_sync(apps["ariadne"], library, [REQUESTS[3]])
+    (op,) = traced.named("query Boom")
+    assert [e.name for e in op.events] == ["graphql.error"]
+    assert op.attributes is not None
+    if error_status == "true":
+        assert op.status.status_code is StatusCode.ERROR
+        assert op.attributes["error.type"] == "ValueError"
+    else:
+        assert op.status.status_code is StatusCode.UNSET
+        assert "error.type" not in op.attributes
+    assert traced.rows("graphql")["query Boom"]["errors"] == 1

@@ -126,6 +126,8 @@ class Settings:
     graphql_resolver_max_depth: int
     #: Put the GraphQL document, literals replaced, on the operation span.
     graphql_capture_document: bool
+    #: A result with GraphQL errors marks the operation span ERROR (else: only its events).
+    graphql_error_status: bool
     #: At exit (or `pgotel.shutdown()`), wait at most this many seconds for the collector.
     shutdown_timeout_s: float
     #: Serve the engine's metrics for Prometheus on this port (0: off).
@@ -172,6 +174,7 @@ class Settings:
             graphql_capture_document=_read(
                 env, "PGOTEL_GRAPHQL_CAPTURE_DOCUMENT", _bool, lambda: False
             ),
+            graphql_error_status=_read(env, "PGOTEL_GRAPHQL_ERROR_STATUS", _bool, lambda: True),
             shutdown_timeout_s=_read(
                 env, "PGOTEL_SHUTDOWN_TIMEOUT", _non_negative_float, lambda: 5.0
             ),
@@ -197,6 +200,7 @@ VARIABLES = {
     "graphql_resolver_spans": "PGOTEL_GRAPHQL_RESOLVER_SPANS",
     "graphql_resolver_max_depth": "PGOTEL_GRAPHQL_RESOLVER_MAX_DEPTH",
     "graphql_capture_document": "PGOTEL_GRAPHQL_CAPTURE_DOCUMENT",
+    "graphql_error_status": "PGOTEL_GRAPHQL_ERROR_STATUS",
     "shutdown_timeout_s": "PGOTEL_SHUTDOWN_TIMEOUT",
     "prometheus_port": "PGOTEL_PROMETHEUS_PORT",
     "prometheus_host": "PGOTEL_PROMETHEUS_HOST",

@@ -72,6 +72,7 @@ class _Hooks:
         self.resolver_spans = config.graphql_resolver_spans
         self.max_depth = config.graphql_resolver_max_depth
         self.capture_document = config.graphql_capture_document
+        self.error_status = config.graphql_error_status
 
     def start(self, context: Any, operation: Any, subscribe: bool = False) -> _Operation | None:
         """Open the operation: executed (for a subscription, one delivered event) or, with
@@ -150,8 +151,9 @@ class _Hooks:
             if op.span.is_recording() and errors:
                 for error in errors[:MAX_ERROR_EVENTS]:
                     op.span.add_event("graphql.error", _error_event(error))
-                op.span.set_attribute("error.type", code or "GraphQLError")
-                op.span.set_status(Status(StatusCode.ERROR, code))
+                if self.error_status:
+                    op.span.set_attribute("error.type", code or "GraphQLError")
+                    op.span.set_status(Status(StatusCode.ERROR, code))
             op.span.end()
         except BaseException as exc:
             if is_fatal(exc):
