@@ -70,7 +70,7 @@ def slow(source: Source, out: Output) -> None:
         Column("DURATION", "duration_ns", duration),
         Column("TIME", "at_ns", clock),
         Column("QUERIES", "queries", count),
-        Column("DB >=", "db_ns_sampled", duration),
+        Column("DB TIME", "db_ns_sampled", duration),
         Column("ERROR", "error", lambda e: e or "-", right=False),
         Column("TRACE ID", "trace_id", lambda t: t or "-", right=False),
         Column("PID", "pid"),
