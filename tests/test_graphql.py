@@ -210,7 +210,7 @@ def test_pgotel_graphql_ops(tmp_path: Any) -> None:
     ]
     table = CliRunner().invoke(cli, ["graphql", "ops", "--state-dir", str(tmp_path)]).stdout
     assert table.splitlines()[0].split() == [
-        "OPERATION", "CALLS", "ERR", "Q/OP", "TOTAL", "P50", "P95", "P99", "MAX",
+        "OPERATION", "CALLS", "ERR", "Q/OP", "DB/OP", "TOTAL", "P50", "P95", "P99", "MAX",
     ]  # fmt: skip
 
 
@@ -310,6 +310,9 @@ def test_operations_count_their_queries_and_slow_lists_them(
     )
     per_op = {r["text"]: r["queries_per_operation"] for r in ops}
     assert per_op == {"query Shelf": 8.0, "query Titles": 2.0}  # each query + its COMMIT
+    # The time of those statements, per execution: more than none, less than the operation's.
+    for r in ops:
+        assert 0 < r["db_mean_ns"] == r["db_max_ns"] == r["db_total_ns"] < r["total_ns"]
     slow = json.loads(
         CliRunner()
         .invoke(cli, ["graphql", "slow", "--state-dir", str(tmp_path), "--format", "json"])

@@ -238,6 +238,9 @@ def test_a_hundred_concurrent_async_operations_add_up_exactly(
     assert all(r == results[0] and "errors" not in r for r in results)
     op = traced.rows("graphql")["query Conc"]
     assert (op["calls"], op["errors"]) == (100, 0)
+    database = traced.rows("graphql_db")["query Conc"]
+    # 3 SELECTs per operation, each with the pool's end-of-transaction statement.
+    assert (database["calls"], database["rows"]) == (100, op["rows"]) == (100, 600)
     resolvers = traced.rows("resolver")
     assert (resolvers["Query.authors"]["calls"], resolvers["Author.books"]["calls"]) == (100, 200)
     assert len(traced.named("query Conc")) == 100

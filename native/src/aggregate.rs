@@ -38,16 +38,20 @@ pub enum KeyKind {
     /// One GraphQL resolver path (`Query.users`, `User.posts`): one call per resolver call
     /// (list items included), the duration the resolver's own time.
     Resolver = 5,
+    /// The database side of one GraphQL operation: one call per execution, keyed like the
+    /// operation, the duration the time its statements took together, `rows` the statements.
+    GraphqlDatabase = 6,
 }
 
 impl KeyKind {
-    pub const ALL: [KeyKind; 6] = [
+    pub const ALL: [KeyKind; 7] = [
         KeyKind::Query,
         KeyKind::GraphqlOperation,
         KeyKind::Cache,
         KeyKind::Pool,
         KeyKind::NPlusOne,
         KeyKind::Resolver,
+        KeyKind::GraphqlDatabase,
     ];
 
     pub fn from_u8(v: u8) -> Option<KeyKind> {
@@ -62,6 +66,7 @@ impl KeyKind {
             KeyKind::Pool => "pool",
             KeyKind::NPlusOne => "n_plus_one",
             KeyKind::Resolver => "resolver",
+            KeyKind::GraphqlDatabase => "graphql_db",
         }
     }
 }

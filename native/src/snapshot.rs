@@ -19,8 +19,9 @@ use crate::sketch::Sketch;
 pub const MAGIC: &[u8; 8] = b"PGOTEL\0S";
 /// Bump on any change to the layout, to how fingerprint ids are computed, or to the key
 /// kinds a file may hold (an older reader then says "upgrade" instead of "corrupt").
-/// Version 2 added the engine's named values after the counters; version 3 the key kind 5
-/// (resolver) and each key's origin after its summary. Versions 1 and 2 are still read.
+/// Version 2 added the engine's named values after the counters; version 3 the key kinds 5
+/// (resolver) and 6 (graphql_db) and each key's origin after its summary. Versions 1 and 2
+/// are still read.
 pub const FORMAT_VERSION: u16 = 3;
 pub const HEADER_LEN: usize = 28;
 /// Larger inputs are refused before they are read into structures.

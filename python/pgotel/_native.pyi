@@ -102,7 +102,8 @@ class Engine:
         trace_id: int = 0,
         span_id: int = 0,
     ) -> int:
-        """One call of a named key; kind is "graphql", "resolver", "cache" or "pool"."""
+        """One call of a named key; kind is "graphql", "graphql_db", "resolver", "cache" or
+        "pool"."""
     def record_span(self, span: object) -> bool: ...
     def set_value(self, name: str, value: int) -> bool: ...
     def count_internal_error(self) -> None: ...

@@ -272,4 +272,12 @@ fn resolver_paths_are_their_own_kind() {
     assert_eq!((users.calls, users.errors), (1, 1));
     assert_eq!(KeyKind::from_u8(5), Some(KeyKind::Resolver));
     assert_eq!(KeyKind::Resolver.name(), "resolver");
+    assert_eq!(KeyKind::from_u8(6), Some(KeyKind::GraphqlDatabase));
+    assert_eq!(KeyKind::GraphqlDatabase.name(), "graphql_db");
+    assert_eq!(KeyKind::from_u8(7), None);
+    // An operation and its database side are two keys under one name.
+    assert_ne!(
+        named_id(KeyKind::GraphqlDatabase, "query Books"),
+        named_id(KeyKind::GraphqlOperation, "query Books")
+    );
 }

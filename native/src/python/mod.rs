@@ -176,7 +176,7 @@ fn kind_from_name(kind: &str) -> PyResult<KeyKind> {
         .find(|k| k.name() == kind)
         .ok_or_else(|| {
             PyTypeError::new_err(format!(
-                "unknown key kind {kind:?}: use query, graphql, cache, pool, n_plus_one or resolver"
+                "unknown key kind {kind:?}: use query, graphql, graphql_db, cache, pool, n_plus_one or resolver"
             ))
         })
 }
@@ -278,8 +278,9 @@ impl PyEngine {
         self.guarded((), |e| e.record_n_plus_one(operation, resolver, fp, &call));
     }
 
-    /// Record one call of a named key: kind is "graphql" (an operation), "resolver" (a GraphQL
-    /// resolver path), "cache" or "pool". Returns the key id.
+    /// Record one call of a named key: kind is "graphql" (an operation), "graphql_db" (its
+    /// statements' time), "resolver" (a GraphQL resolver path), "cache" or "pool". Returns the
+    /// key id.
     #[pyo3(signature = (kind, name, operation, duration_ns, error=None, rows=-1, trace_id=0, span_id=0))]
     #[pyo3(
         text_signature = "(self, /, kind, name, operation, duration_ns, error=None, rows=-1, trace_id=0, span_id=0)"

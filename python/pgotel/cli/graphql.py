@@ -29,18 +29,26 @@ def graphql() -> None:
 @click.option("--sort", type=click.Choice(list(SORTS)), default="total", show_default=True)
 def ops(source: Source, out: Output, sort: str) -> None:
     """Operations by total time, with quantiles and error counts."""
-    rows = source.load().report.rows("graphql", source.window_minutes)
+    report = source.load().report
+    rows = report.rows("graphql", source.window_minutes)
     rows.sort(key=lambda r: r[SORTS[sort]] or 0, reverse=True)
+    # Each execution's statement time, recorded beside the operation under the same name.
+    database = {r["text"]: r for r in report.rows("graphql_db", source.window_minutes)}
     for row in rows:
         # An operation's "rows" are the database statements it ran (all time).
         row["queries_per_operation"] = (
             round(row["rows"] / row["calls_all"], 1) if row["calls_all"] else 0
         )
+        db = database.get(row["text"], {})
+        row["db_total_ns"] = db.get("total_ns")
+        row["db_mean_ns"] = db.get("mean_ns")
+        row["db_max_ns"] = db.get("max_ns")
     columns = [
         Column("OPERATION", "text", right=False, flexible=True),
         Column("CALLS", "calls", count),
         Column("ERR", "errors", count),
         Column("Q/OP", "queries_per_operation"),
+        Column("DB/OP", "db_mean_ns", duration),
         Column("TOTAL", "total_ns", duration),
         Column("P50", "p50_ns", duration),
         Column("P95", "p95_ns", duration),

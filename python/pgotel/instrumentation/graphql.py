@@ -132,6 +132,10 @@ class _Hooks:
             state = op.state
             queries = state.tally.queries
             self.engine.record_named("graphql", op.name, state.kind, duration, code, queries, *ids)
+            database_ns = state.tally.database_ns
+            self.engine.record_named(
+                "graphql_db", op.name, state.kind, database_ns, None, queries, *ids
+            )
             repeats = op.state.tally.at_least(self.n_plus_one_threshold)
             for repeat in repeats:
                 self.engine.record_n_plus_one(

@@ -40,14 +40,16 @@ class Repeat:
 class OperationTally:
     name: str
     repeats: dict[tuple[int, str], Repeat] = field(default_factory=dict)
-    #: Every statement the operation ran (data or not), for the operation's record.
+    #: Every statement the operation ran (data or not), and the time they took together.
     queries: int = 0
+    database_ns: int = 0
     # Async resolvers may finish queries on several threads' executors: add under a lock.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, fp: Fingerprint, duration_ns: int) -> None:
         with self.lock:
             self.queries += 1
+            self.database_ns += duration_ns
         if fp.operation not in DATA_OPERATIONS:
             return
         resolver = current_resolver.get()
