@@ -74,11 +74,14 @@ def slow(source: Source, out: Output) -> None:
         s["resolvers"] = _slowest_resolvers(found.get("resolver", []))
         queries = found.get("query", [])
         s["db_ns_sampled"] = sum(q["duration_ns"] for q in queries) if queries else None
+        # Exact when the execution's own database record was kept among its samples.
+        exact = [d for d in found.get("graphql_db", []) if d["span_id"] == s["span_id"]]
+        s["db_ns"] = exact[0]["duration_ns"] if exact else None
     columns = [
         Column("DURATION", "duration_ns", duration),
         Column("TIME", "at_ns", clock),
         Column("QUERIES", "queries", count),
-        Column("DB TIME", "db_ns_sampled", duration),
+        Column("DB TIME", "db_ns", duration),
         Column("ERROR", "error", lambda e: e or "-", right=False),
         Column("TRACE ID", "trace_id", lambda t: t or "-", right=False),
         Column("PID", "pid"),
@@ -97,7 +100,7 @@ def _samples_by_trace(report: Any, traces: set[str]) -> dict[str, dict[str, list
     found: dict[str, dict[str, list[Any]]] = {}
     if not traces:
         return found
-    for kind in ("resolver", "query"):
+    for kind in ("resolver", "query", "graphql_db"):
         seen: set[tuple[str, int, str | None]] = set()
         for slowest in (True, False):
             for sample in report.samples(kind, slowest, 0, 1_000_000):
