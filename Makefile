@@ -55,9 +55,10 @@ bench: build
 fuzz:
 	PROPTEST_CASES=1000000 cargo test --release --test fuzz -- --nocapture
 
-# Outside CI: the long versions of the crash tests.
+# Outside CI: the long versions of the crash tests, and 30 s per phase of a collector outage.
 soak: build
 	PGOTEL_SOAK_KILLS=200 $(BIN)/pytest tests/test_local_exporter.py -k sigkill
+	$(PY) -m benches.bench_outage 30
 
 clean:
 	rm -rf $(VENV) target python/pgotel/_native*.so .mypy_cache .ruff_cache .pytest_cache

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from benches import bench_engine, bench_graphql, bench_psycopg, fingerprint_corpus
+from benches import (
+    bench_engine,
+    bench_graphql,
+    bench_psycopg,
+    bench_psycopg_hooks,
+    fingerprint_corpus,
+)
 
 
 def main() -> None:
@@ -12,6 +18,7 @@ def main() -> None:
     bench_engine.run()
     print("\n== psycopg instrumentation ==")
     bench_psycopg.run()
+    bench_psycopg_hooks.run()
     print("\n== GraphQL instrumentation ==")
     bench_graphql.run()
 

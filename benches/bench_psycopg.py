@@ -16,10 +16,12 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
+from opentelemetry import context, trace
 from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor as ContribInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from benches.timing import NullExporter
 from pgotel import Engine
@@ -29,7 +31,7 @@ from pgotel.instrumentation.psycopg import PsycopgInstrumentor
 from pgotel.processor import AggregatingSpanProcessor
 
 CALLS = 2000
-ROUNDS = 5
+ROUNDS = 7
 
 
 def _provider(sampler: Sampler = ALWAYS_ON, aggregate: Engine | None = None) -> TracerProvider:
@@ -57,7 +59,7 @@ def _contrib() -> Iterator[None]:
 
 
 def _pgotel(
-    sampler: Sampler, env: dict[str, str] | None = None
+    sampler: Sampler, env: dict[str, str] | None = None, unsampled_parent: bool = False
 ) -> Callable[[], AbstractContextManager[None]]:
     @contextmanager
     def instrumented() -> Iterator[None]:
@@ -67,9 +69,17 @@ def _pgotel(
             engine=engine,
             settings=Settings.from_env(env or {}),
         )
+        token = None
+        if unsampled_parent:
+            # As in a service sampling 1% of requests: the other 99% run under a request
+            # span that is not sampled, and the default ParentBased sampler drops its children.
+            parent = NonRecordingSpan(SpanContext(0x1234, 0x5678, False, TraceFlags(0)))
+            token = context.attach(trace.set_span_in_context(parent))
         try:
             yield
         finally:
+            if token is not None:
+                context.detach(token)
             PsycopgInstrumentor().uninstrument()
 
     return instrumented
@@ -83,6 +93,9 @@ CONTENDERS: dict[str, Callable[[], AbstractContextManager[None]]] = {
         ALWAYS_ON, {"PGOTEL_SQLCOMMENTER": "service"}
     ),
     "pgotel, 0% sampled (aggregates only)": _pgotel(ALWAYS_OFF),
+    "pgotel, parent not sampled (ParentBased)": _pgotel(
+        ParentBased(ALWAYS_ON), unsampled_parent=True
+    ),
 }
 
 
@@ -125,6 +138,14 @@ def _copy(conn: psycopg.Connection[Any]) -> None:
             copy.write_row((i, "x"))
 
 
+def _copy_out(conn: psycopg.Connection[Any]) -> None:
+    with conn.cursor().copy(
+        "COPY (SELECT g, 'x' FROM generate_series(1, 100000) g) TO STDOUT"
+    ) as copy:
+        for _ in copy:
+            pass
+
+
 def _measure_async(dsn: str) -> dict[str, float]:
     async def run_one() -> float:
         conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
@@ -163,6 +184,7 @@ def run() -> None:
         _report("async SELECT 1", _measure_async(server.dsn))
         _report("executemany of 1,000 rows (per call)", _measure_each(_executemany, server.dsn))
         _report("COPY of 100,000 rows (per COPY)", _measure_each(_copy, server.dsn))
+        _report("COPY TO of 100,000 rows (per COPY)", _measure_each(_copy_out, server.dsn))
 
 
 if __name__ == "__main__":

@@ -258,3 +258,70 @@ def test_a_fork_without_python_hooks_is_caught_by_the_pid_check(tmp_path: Path) 
     (path,) = _files(tmp_path)
     assert path == exporter.path
     assert _calls(path) == 0  # the parent's figures are not the child's
+
+
+FORKS = textwrap.dedent(
+    """
+    import multiprocessing, os, sys, time
+    import pgotel
+    from pgotel import runtime
+
+    pgotel.configure(state_dir=sys.argv[1], snapshot_interval_s=0.05, instrument=False)
+    engine = runtime.engine()
+    for _ in range(3):
+        engine.record_query("SELECT 'parent'", 1000)
+    children = []
+    for i in range(int(sys.argv[2])):
+        pid = os.fork()
+        if pid == 0:
+            for _ in range(i + 1):
+                runtime.engine().record_query("SELECT 'child'", 1000)
+            sys.exit(0)  # atexit writes the child's last snapshot
+        children.append(pid)
+    deadline = time.monotonic() + 60
+    while children and time.monotonic() < deadline:
+        done, status = os.waitpid(-1, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0, status
+            children.remove(done)
+        else:
+            time.sleep(0.01)
+    print("hung", len(children), flush=True)
+
+    def work(n):
+        for _ in range(n):
+            runtime.engine().record_query("SELECT 'pool'", 1000)
+        time.sleep(0.3)  # workers leave by os._exit, past atexit: let a periodic write land
+        return os.getpid()
+
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        print("pool", sorted(set(pool.map(work, [5] * 8, chunksize=1))), flush=True)
+    """
+)
+
+
+def test_a_hundred_forks_leave_a_hundred_exact_files_and_no_hang(tmp_path: Path) -> None:
+    env = {**os.environ, "OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"}
+    out = subprocess.run(
+        [sys.executable, "-c", FORKS, str(tmp_path), "100"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    hung, pool = out.stdout.splitlines()
+    assert hung == "hung 0"
+    calls: dict[int, int] = {}
+    for path in _files(tmp_path):
+        report = merge_snapshots([path.read_bytes()])
+        (process,) = report.processes
+        calls[process["pid"]] = sum(r["calls"] for r in report.rows())
+    workers = {int(p) for p in pool.removeprefix("pool [").removesuffix("]").split(", ")}
+    assert len(calls) == 1 + 100 + 2, len(calls)  # the parent, the forks, two pool workers
+    # Each process counted only its own calls: the parent 3, fork i i + 1, the pool 40.
+    others = sorted(n for pid, n in calls.items() if pid not in workers)
+    idle = [0] * (2 - len(workers))  # a worker that got no task still wrote its (empty) file
+    assert others == sorted([*idle, 3, *range(1, 101)])
+    assert sum(calls[w] for w in workers) == 40

@@ -251,7 +251,15 @@ def test_uninstrument_restores_psycopg_exactly() -> None:
         for name in ("execute", "executemany", "copy", "stream")
     }
     before[(psycopg.Connection, "connect")] = vars(psycopg.Connection)["connect"]
+    # Every target, pipelines, server-side fetches and transaction blocks included.
+    from pgotel.instrumentation.psycopg import _targets
+
+    targets = [(owner, name) for owner, name, _ in _targets()]
+    assert (psycopg.Transaction, "__exit__") in targets
+    assert any(name == "_process_results" for _, name in targets)
+    before.update({(owner, name): vars(owner)[name] for owner, name in targets})
     _instrument()
+    assert all(vars(owner)[name] is not before[(owner, name)] for owner, name in targets)
     assert psycopg.Cursor.__dict__["execute"] is not before[(psycopg.Cursor, "execute")]
     assert psycopg.Cursor.execute.__wrapped__ is before[(psycopg.Cursor, "execute")]
     PsycopgInstrumentor().uninstrument()
@@ -566,7 +574,6 @@ def test_with_contrib_a_failure_keeps_its_sqlstate_sampled_or_not(dsn: str) -> N
 
 def test_a_current_orm_span_around_a_statement_is_not_counted_twice(dsn: str) -> None:
     # Found by review: an ORM's database span and pgotel's hook both counted the statement.
-    # (Covered when the ORM's span is current; SQLAlchemy's is not: see docs/psycopg.md.)
     from pgotel.processor import AggregatingSpanProcessor
 
     for sampler in (ALWAYS_ON, ALWAYS_OFF):
@@ -620,3 +627,79 @@ def test_arguments_reach_psycopg_exactly_as_given(dsn: str) -> None:
     finally:
         PsycopgInstrumentor().uninstrument()
     assert plain[0].startswith("TypeError") and plain[1:] == ["[(4,)]", "[(5,)]"]
+
+
+class _SelectsOnly(Sampler):
+    """A sampler that decides by the span's attributes: pgotel must always ask it."""
+
+    def should_sample(
+        self, parent_context: Any, trace_id: int, name: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        from opentelemetry.sdk.trace.sampling import Decision, SamplingResult
+
+        attributes = kwargs.get("attributes") or (args[1] if len(args) > 1 else None) or {}
+        keep = attributes.get("db.operation.name") == "SELECT"
+        return SamplingResult(Decision.RECORD_AND_SAMPLE if keep else Decision.DROP)
+
+    def get_description(self) -> str:
+        return "SelectsOnly"
+
+
+def test_unsampled_spans_are_skipped_only_when_the_sampler_would_drop_them(dsn: str) -> None:
+    # pgotel skips the SDK for a span its sampler is known to drop (ALWAYS_OFF, or
+    # ParentBased under an unsampled parent); any other sampler is asked every time.
+    from opentelemetry.sdk.trace.sampling import ParentBased
+
+    unsampled_parent = TracerProvider(sampler=ALWAYS_OFF).get_tracer("app")
+    cases = [
+        (ParentBased(ALWAYS_ON), 0),  # the default: children of an unsampled parent dropped
+        (ParentBased(ALWAYS_ON, local_parent_not_sampled=ALWAYS_ON), 4),
+        (_SelectsOnly(), 2),
+    ]
+    for sampler, spans in cases:
+        t = _instrument(sampler)
+        try:
+            with (
+                psycopg.connect(dsn, autocommit=True) as conn,
+                unsampled_parent.start_as_current_span("request"),
+            ):
+                for i in range(2):
+                    conn.execute("SELECT %s::int * 3", (i,))
+                    conn.execute("VALUES (%s::int)", (i,))
+        finally:
+            PsycopgInstrumentor().uninstrument()
+        assert len([s for s in t.spans() if s.name != "connect"]) == spans, sampler
+        assert t.rows()["SELECT $1::int * $2"]["calls"] == 2
+        assert t.rows()["VALUES ($1::int)"]["calls"] == 2
+
+
+def test_sqlalchemy_spans_around_statements_are_not_counted_twice(dsn: str) -> None:
+    # Found in review: SQLAlchemy's span is never current, so it was counted again when sampled.
+    import sqlalchemy
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    from pgotel.processor import AggregatingSpanProcessor
+
+    engine = sqlalchemy.create_engine(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        for sampler in (ALWAYS_ON, ALWAYS_OFF):
+            t = _instrument(sampler)
+            t.provider.add_span_processor(AggregatingSpanProcessor(t.engine))
+            SQLAlchemyInstrumentor().instrument(engine=engine, tracer_provider=t.provider)
+            try:
+                with engine.connect() as conn:
+                    for i in range(5):
+                        conn.execute(sqlalchemy.text("SELECT :x + 20"), {"x": i}).all()
+                    with pytest.raises(sqlalchemy.exc.DBAPIError):
+                        conn.execute(sqlalchemy.text("SELECT 1 / :x"), {"x": 0})
+            finally:
+                SQLAlchemyInstrumentor().uninstrument()
+                PsycopgInstrumentor().uninstrument()
+            rows = t.rows()
+            assert rows["SELECT $1 + $2"]["calls"] == 5, sampler
+            assert rows["SELECT $1 / $2"]["error_codes"] == [("22012", 1)], sampler
+            if sampler is ALWAYS_ON:  # SQLAlchemy's spans were there, and skipped
+                scopes = {s.instrumentation_scope.name for s in t.spans() if s.name != "connect"}
+                assert "opentelemetry.instrumentation.sqlalchemy" in scopes
+    finally:
+        engine.dispose()

@@ -81,6 +81,7 @@ def test_checkouts_and_the_pool_state_are_measured(dsn: str, pooled: Pooled) -> 
     assert [v for _, v in seen["db.client.connection.pending_requests"]] == [0]
     assert [v for _, v in seen["db.client.connection.wait_time"]] == [6]
     assert [v for _, v in seen["db.client.connection.use_time"]] == [5]
+    assert [v for _, v in seen["db.client.connection.create_time"]] == [3]  # min_size opened
     assert all(
         a["db.client.connection.pool.name"] == "books" for a, _ in seen["db.client.connection.max"]
     )
@@ -129,6 +130,12 @@ def test_null_and_async_pools(dsn: str, pooled: Pooled) -> None:
 
     asyncio.run(main())
     assert pooled.pool_row("null")["calls"] == 3
+    created = dict(
+        (a["db.client.connection.pool.name"], v)
+        for a, v in pooled.metrics()["db.client.connection.create_time"]
+    )
+    assert created["null"] == 3  # a null pool opens a connection per checkout
+    assert created["async"] >= 2
     assert pooled.pool_row("async")["calls"] == 20
 
 

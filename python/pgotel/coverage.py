@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextvars import ContextVar
 
 #: Marks kept at most; the oldest go first (a span that never ends must not pin memory).
 MAX_COVERED = 4096
@@ -31,3 +32,30 @@ def take(trace_id: int, span_id: int) -> bool:
         return False
     with _lock:
         return _covered.pop((trace_id, span_id), 0) is None
+
+
+#: When the last statement a pgotel hook recorded in this context started and ended
+#: (wall clock, ns); (0, 0) when none or when it has excused a span already.
+_last_statement: ContextVar[tuple[int, int]] = ContextVar("pgotel_last_statement", default=(0, 0))
+
+
+def recorded(started_ns: int, ended_ns: int) -> None:
+    """A pgotel hook recorded a statement that ran from `started_ns` to `ended_ns`
+    (time.time_ns())."""
+    _last_statement.set((started_ns, ended_ns))
+
+
+def take_wrapped(span_started_ns: int, span_ended_ns: int) -> bool:
+    """Is a database span ending now one that wrapped the statement pgotel recorded last in
+    this context (it started before that statement and ended after it)? Then that
+    statement is its own.
+
+    For ORM spans that are never current (SQLAlchemy's): such a span ends, in the app's
+    context, right after the statement it covers. Forgets the statement when it matches,
+    so it excuses one span only.
+    """
+    started, ended = _last_statement.get()
+    if not started or started < span_started_ns or ended > span_ended_ns:
+        return False
+    _last_statement.set((0, 0))
+    return True

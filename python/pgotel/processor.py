@@ -19,6 +19,13 @@ from pgotel._native import Engine
 from pgotel.faults import is_fatal, report_fault
 
 
+def _is_database_span(span: ReadableSpan) -> bool:
+    attributes = span.attributes
+    if not attributes:
+        return False
+    return "db.system.name" in attributes or "db.system" in attributes
+
+
 class AggregatingSpanProcessor(SpanProcessor):
     """Feed finished database and GraphQL spans of other instrumentations into `engine`.
 
@@ -36,6 +43,10 @@ class AggregatingSpanProcessor(SpanProcessor):
             ctx = span.context
             if ctx is not None and coverage.take(ctx.trace_id, ctx.span_id):
                 return  # a pgotel hook recorded this statement already
+            if _is_database_span(span) and coverage.take_wrapped(
+                span.start_time or 0, span.end_time or 0
+            ):
+                return  # an ORM span that was never current, around a statement pgotel recorded
             # Reading the span and recording happen in native code (native/src/python/span.rs).
             self.engine.record_span(span)
         except BaseException as exc:

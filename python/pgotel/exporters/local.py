@@ -194,7 +194,8 @@ class LocalExporter:
         """Stop the thread and write a last snapshot. Safe to call more than once."""
         self._stop.set()
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+        # A SIGTERM can land while the thread is being started (right after a fork).
+        if thread is not None and thread is not threading.current_thread() and thread.is_alive():
             thread.join(timeout_s)
         self.write_now(wait=wait)
 

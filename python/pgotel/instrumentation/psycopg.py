@@ -10,24 +10,27 @@ the original functions back.
 The span and the engine record are built from the query's fingerprint: the
 span is named by `db.query.summary` and carries the normalized text (literals
 replaced), never the raw text or the parameters unless asked for.
+
+Beside this module: psycopg_copy (COPY and its bytes), psycopg_pipeline
+(statements completed when their results arrive), psycopg_server_cursor
+(named cursors and their fetches), psycopg_transaction (commit, rollback and
+transaction blocks).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import reprlib
 import time
 import weakref
 from collections.abc import Callable, Collection, Sized
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
     BaseInstrumentor,
 )
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import INVALID_SPAN, NonRecordingSpan, Span, SpanKind, Status, StatusCode
 
 from pgotel import coverage, runtime
 from pgotel._native import Engine, Fingerprint, fingerprint
@@ -35,6 +38,26 @@ from pgotel.config import Settings, settings
 from pgotel.faults import is_fatal, report_fault
 from pgotel.instrumentation import sqlcomment
 from pgotel.instrumentation.operation import current_operation
+from pgotel.instrumentation.psycopg_copy import wrap_copy, wrap_copy_async
+from pgotel.instrumentation.psycopg_pipeline import (
+    Pending,
+    PipelineTracker,
+    wrap_exit,
+    wrap_exit_async,
+    wrap_process_results,
+)
+from pgotel.instrumentation.psycopg_server_cursor import (
+    CursorRuns,
+    wrap_close,
+    wrap_close_async,
+    wrap_fetch_gen,
+)
+from pgotel.instrumentation.psycopg_transaction import (
+    wrap_block_exit,
+    wrap_block_exit_async,
+    wrap_transaction_end,
+    wrap_transaction_end_async,
+)
 
 #: The instrumentation scope of pgotel's psycopg spans. The aggregating
 #: processor skips scopes starting with "pgotel": these calls are recorded here.
@@ -53,17 +76,32 @@ MAX_PARAMETER_CHARS = 256
 #: Rendered service comments (one per HTTP route) and commented texts kept; past the
 #: cap they are rebuilt on each call instead of cached.
 MAX_CACHED_COMMENTS = 4096
+#: Query shapes whose span attributes are kept per connection; past it they are built per call.
+MAX_CACHED_ATTRIBUTES = 256
 #: Longer query texts are commented on each call instead of cached (as the fingerprint cache).
 MAX_CACHED_COMMENT_TEXT = 16 * 1024
 
 
-@dataclass
 class _Call:
     """One statement under way: its span, fingerprint and start time."""
 
-    span: Span
-    fp: Fingerprint
-    started_ns: int
+    __slots__ = ("fp", "span", "started_ns")
+
+    def __init__(self, span: Span, fp: Fingerprint, started_ns: int) -> None:
+        self.span = span
+        self.fp = fp
+        self.started_ns = started_ns
+
+
+class _PerConnection:
+    """What pgotel keeps about one connection while it lives."""
+
+    __slots__ = ("attrs", "by_query")
+
+    def __init__(self) -> None:
+        self.attrs: dict[str, Any] | None = None
+        # Span attributes by fingerprint id (bounded by MAX_CACHED_ATTRIBUTES).
+        self.by_query: dict[int, dict[str, Any]] = {}
 
 
 class _Hooks:
@@ -73,7 +111,7 @@ class _Hooks:
         self.tracer = tracer
         self.engine = engine
         self.config = config
-        self._per_connection: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
+        self._per_connection: weakref.WeakKeyDictionary[Any, _PerConnection] = (
             weakref.WeakKeyDictionary()
         )
         self._service_comments: dict[str | None, str] = {}
@@ -83,6 +121,13 @@ class _Hooks:
         # (the loader imports it when any instrumented library is installed).
         # psycopg 3.1 has no raw cursors: then no cursor is one.
         self._raw_cursor: type = _raw_cursor_class()
+        self.pipelines = PipelineTracker(self)
+        # Set when psycopg's pipeline results are hooked: only then can a queued call complete.
+        self.track_pipelines = False
+        # The sampler whose drop policy is known, and that policy (see `_dropped`).
+        self._sampler: Any = _UNSET
+        self._drops = _KEEPS
+        self.cursor_runs = CursorRuns(self)
 
     def start(
         self,
@@ -98,16 +143,38 @@ class _Hooks:
                 return None
             _cover_if_database_span(current)
             fp = fingerprint(_query_text(query, conn))
-            # Attributes go in with the span: one validation pass, no lock per item.
-            # The sampler needs them anyway; an unsampled span ignores them.
-            attrs = self._attributes(conn, fp, params, batch_size)
-            span = self.tracer.start_span(fp.summary, kind=SpanKind.CLIENT, attributes=attrs)
+            parent = current.get_span_context()
+            span: Span
+            if self._dropped(parent):
+                # The sampler would drop this span whatever its attributes: make the
+                # non-recording span it would return, without asking it (the SDK's own
+                # start_span is most of the cost of an unsampled call).
+                span = NonRecordingSpan(parent) if parent.is_valid else INVALID_SPAN
+            else:
+                # Attributes go in with the span: one validation pass, no lock per item.
+                attrs = self._attributes(conn, fp, params, batch_size)
+                span = self.tracer.start_span(fp.summary, kind=SpanKind.CLIENT, attributes=attrs)
             return _Call(span, fp, time.perf_counter_ns())
         except BaseException as exc:
             if is_fatal(exc):
                 raise
             report_fault(self.engine, "psycopg hook (start)", exc)
             return None
+
+    def _dropped(self, parent: Any) -> bool:
+        """Would the tracer's sampler drop a span started under `parent`, whatever it holds?
+
+        Answered only for the SDK's samplers whose decision does not depend on the span:
+        ALWAYS_OFF, and ParentBased (the default) under an unsampled parent.
+        """
+        sampler = getattr(self.tracer, "sampler", None)
+        if sampler is not self._sampler:  # once per sampler: a provider keeps its own
+            self._sampler, self._drops = sampler, _drop_policy(sampler)
+        if self._drops is _DROPS_ALL:
+            return True
+        if self._drops is _DROPS_UNDER_UNSAMPLED:
+            return bool(parent.is_valid and not parent.trace_flags.sampled)
+        return False
 
     def begin(self, cursor: Any, query: Any, params: Any, many: bool) -> tuple[_Call | None, Any]:
         """Start a statement's call; returns it and the query to send (with its comment)."""
@@ -119,11 +186,27 @@ class _Hooks:
             call = self.start(cursor.connection, query, params, None, current)
         return call, self.commented(cursor, query, many or params is not None, call, current)
 
-    def finish(self, call: _Call | None, cursor: Any, rows: int | None = None) -> None:
+    def queued(self, call: _Call | None, conn: Any) -> Pending | None:
+        """In pipeline mode, the statement this call queues; None otherwise (the usual case),
+        and always None unless pipeline results are hooked (see `_pipeline_targets`)."""
+        if call is None or not self.track_pipelines or getattr(conn, "_pipeline", None) is None:
+            return None
+        return self.pipelines.queue(call, conn)
+
+    def finish(
+        self,
+        call: _Call | None,
+        cursor: Any,
+        rows: int | None = None,
+        duration_ns: int | None = None,
+    ) -> None:
         if call is None:
             return
         try:
-            duration = time.perf_counter_ns() - call.started_ns
+            if duration_ns is None:
+                duration = time.perf_counter_ns() - call.started_ns
+            else:
+                duration = duration_ns
             if rows is None:
                 rows = cursor.rowcount
             span = call.span
@@ -135,18 +218,26 @@ class _Hooks:
             if span.is_recording() and rows >= 0:
                 span.set_attribute("db.response.returned_rows", rows)
             span.end()
+            # After end(): pgotel's own span must not match it (see coverage.take_wrapped).
+            now = time.time_ns()
+            coverage.recorded(now - duration, now)
         except BaseException as exc:
             if is_fatal(exc):
                 raise
             report_fault(self.engine, "psycopg hook (finish)", exc)
 
-    def fail(self, call: _Call | None, error: BaseException) -> None:
+    def fail(
+        self, call: _Call | None, error: BaseException, duration_ns: int | None = None
+    ) -> None:
         """The statement raised `error` (re-raised by the caller, unchanged)."""
         if call is None:
             _annotate_contrib_span(error)
             return
         try:
-            duration = time.perf_counter_ns() - call.started_ns
+            if duration_ns is None:
+                duration = time.perf_counter_ns() - call.started_ns
+            else:
+                duration = duration_ns
             code = _error_code(error)
             span = call.span
             trace_id, span_id = _ids(span)
@@ -162,6 +253,9 @@ class _Hooks:
                 # The class and SQLSTATE only: a server message can quote the values it rejected.
                 span.set_status(Status(StatusCode.ERROR, code))
             span.end()
+            # After end(): pgotel's own span must not match it (see coverage.take_wrapped).
+            now = time.time_ns()
+            coverage.recorded(now - duration, now)
         except BaseException as exc:
             if is_fatal(exc):
                 raise
@@ -202,9 +296,10 @@ class _Hooks:
             else:
                 keys = self._service_keys(route)
                 ctx = call.span.get_span_context()
-                keys["traceparent"] = sqlcomment.traceparent(
-                    ctx.trace_id, ctx.span_id, ctx.trace_flags
-                )
+                if ctx.is_valid:  # an unsampled call without a parent has no ids
+                    keys["traceparent"] = sqlcomment.traceparent(
+                        ctx.trace_id, ctx.span_id, ctx.trace_flags
+                    )
             return sqlcomment.append(query, sqlcomment.render(keys), escape)
         except BaseException as exc:
             if is_fatal(exc):
@@ -259,23 +354,42 @@ class _Hooks:
     def _attributes(
         self, conn: Any, fp: Fingerprint, params: Any, batch_size: int | None
     ) -> dict[str, Any]:
-        attrs = dict(self._connection_attributes(conn))
-        attrs["db.operation.name"] = fp.operation
-        attrs["db.query.text"] = fp.normalized
-        attrs["db.query.summary"] = fp.summary
-        if fp.table:
-            attrs["db.collection.name"] = fp.table
-        if batch_size is not None and batch_size > 1:
-            attrs["db.operation.batch.size"] = batch_size
-        if self.config.database_semconv_dup:
-            attrs["db.statement"] = fp.normalized
-        if self.config.capture_parameters and params is not None and batch_size is None:
-            attrs.update(_parameters(params))
+        """The span's attributes. Those of a query shape on a connection are built once and
+        shared: the SDK copies them into each span and never changes the dict it is given."""
+        by_query = self._connection(conn).by_query
+        key = fp.id
+        attrs = by_query.get(key)
+        if attrs is None:
+            attrs = dict(self._connection_attributes(conn))
+            attrs["db.operation.name"] = fp.operation
+            attrs["db.query.text"] = fp.normalized
+            attrs["db.query.summary"] = fp.summary
+            if fp.table:
+                attrs["db.collection.name"] = fp.table
+            if self.config.database_semconv_dup:
+                attrs["db.statement"] = fp.normalized
+            if len(by_query) < MAX_CACHED_ATTRIBUTES:
+                by_query[key] = attrs
+        many = batch_size is not None and batch_size > 1
+        capture = self.config.capture_parameters and params is not None and batch_size is None
+        if many or capture:
+            attrs = dict(attrs)
+            if many:
+                attrs["db.operation.batch.size"] = batch_size
+            if capture:
+                attrs.update(_parameters(params))
         return attrs
+
+    def _connection(self, conn: Any) -> _PerConnection:
+        known = self._per_connection.get(conn)
+        if known is None:
+            known = self._per_connection[conn] = _PerConnection()
+        return known
 
     def _connection_attributes(self, conn: Any) -> dict[str, Any]:
         """What stays true of a connection: asked of libpq once, kept while the connection lives."""
-        cached = self._per_connection.get(conn)
+        known = self._connection(conn)
+        cached = known.attrs
         if cached is None:
             info = conn.info
             cached = {
@@ -286,8 +400,36 @@ class _Hooks:
             }
             if self.config.database_semconv_dup:
                 cached.update({"db.system": "postgresql", "db.name": info.dbname})
-            self._per_connection[conn] = cached
+            known.attrs = cached
         return cached
+
+
+_KEEPS, _DROPS_ALL, _DROPS_UNDER_UNSAMPLED = "keeps", "drops all", "drops under unsampled"
+
+
+def _drop_policy(sampler: Any) -> str:
+    """Which spans `sampler` drops whatever their name, kind and attributes."""
+    try:
+        from opentelemetry.sdk.trace import sampling
+    except ImportError:
+        return _KEEPS
+
+    def always_drops(s: Any) -> bool:
+        # Exactly the SDK's static sampler (a subclass may decide otherwise).
+        static = getattr(type(s), "should_sample", None) is sampling.StaticSampler.should_sample
+        return static and getattr(s, "_decision", None) is sampling.Decision.DROP
+
+    if always_drops(sampler):
+        return _DROPS_ALL
+    parent_based = (
+        getattr(type(sampler), "should_sample", None) is sampling.ParentBased.should_sample
+    )
+    if parent_based and all(
+        always_drops(getattr(sampler, name, None))
+        for name in ("_remote_parent_not_sampled", "_local_parent_not_sampled")
+    ):
+        return _DROPS_UNDER_UNSAMPLED
+    return _KEEPS
 
 
 def _raw_cursor_class() -> type:
@@ -345,6 +487,11 @@ def _method(cls: type, name: str) -> Callable[..., Any]:
             func: Callable[..., Any] = vars(klass)[name]
             return func
     raise AttributeError(name)
+
+
+def _owner(cls: type, name: str) -> type | None:
+    """The class in `cls`'s MRO that defines `name` (a private psycopg method may move)."""
+    return next((klass for klass in cls.__mro__ if name in vars(klass)), None)
 
 
 def _query_text(query: Any, conn: Any) -> str | bytes:
@@ -414,12 +561,19 @@ def _wrap_statement(many: bool) -> Wrapper:
         @functools.wraps(original)
         def run(self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any) -> Any:
             call, sent = hooks.begin(self, query, params, many)
+            queued = hooks.queued(call, self._conn)
             try:
                 result = original(self, sent, *_given(params, args), **kwargs)
             except BaseException as exc:
-                hooks.fail(call, exc)
+                if queued is None:
+                    hooks.fail(call, exc)
+                else:
+                    hooks.pipelines.returned(queued, exc)
                 raise
-            hooks.finish(call, self)
+            if queued is None:
+                hooks.finish(call, self)
+            else:  # in a pipeline: completed when its results arrive
+                hooks.pipelines.returned(queued, None)
             return result
 
         return run
@@ -434,12 +588,19 @@ def _wrap_statement_async(many: bool) -> Wrapper:
             self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any
         ) -> Any:
             call, sent = hooks.begin(self, query, params, many)
+            queued = hooks.queued(call, self._conn)
             try:
                 result = await original(self, sent, *_given(params, args), **kwargs)
             except BaseException as exc:  # CancelledError too: the span ends, the error propagates
-                hooks.fail(call, exc)
+                if queued is None:
+                    hooks.fail(call, exc)
+                else:
+                    hooks.pipelines.returned(queued, exc)
                 raise
-            hooks.finish(call, self)
+            if queued is None:
+                hooks.finish(call, self)
+            else:
+                hooks.pipelines.returned(queued, None)
             return result
 
         return run
@@ -447,38 +608,38 @@ def _wrap_statement_async(many: bool) -> Wrapper:
     return wrap
 
 
-def _wrap_copy(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-    """COPY: one span over the whole transfer, from the statement to the end of the block."""
+def _wrap_declare(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+    """A named cursor's execute (DECLARE): the call stays open for its fetches."""
 
     @functools.wraps(original)
-    @contextlib.contextmanager
-    def copy(self: Any, statement: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self.connection, statement, params)
+    def declare(self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any) -> Any:
+        call, sent = hooks.begin(self, query, params, False)
         try:
-            with original(self, statement, params, *args, **kwargs) as transfer:
-                yield transfer
+            result = original(self, sent, *_given(params, args), **kwargs)
         except BaseException as exc:
             hooks.fail(call, exc)
             raise
-        hooks.finish(call, self)
+        hooks.cursor_runs.declared(self, call)
+        return result
 
-    return copy
+    return declare
 
 
-def _wrap_copy_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
+def _wrap_declare_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
     @functools.wraps(original)
-    @contextlib.asynccontextmanager
-    async def copy(self: Any, statement: Any, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        call = hooks.start(self.connection, statement, params)
+    async def declare(
+        self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any
+    ) -> Any:
+        call, sent = hooks.begin(self, query, params, False)
         try:
-            async with original(self, statement, params, *args, **kwargs) as transfer:
-                yield transfer
+            result = await original(self, sent, *_given(params, args), **kwargs)
         except BaseException as exc:
             hooks.fail(call, exc)
             raise
-        hooks.finish(call, self)
+        hooks.cursor_runs.declared(self, call)
+        return result
 
-    return copy
+    return declare
 
 
 def _wrap_stream(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
@@ -523,56 +684,6 @@ def _wrap_stream_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[
     return stream
 
 
-def _in_transaction(conn: Any) -> bool:
-    """Will commit()/rollback() send anything? Not when idle or in autocommit."""
-    try:
-        return bool(conn.pgconn.transaction_status != 0)  # 0 is libpq's PQTRANS_IDLE
-    except Exception:
-        return True
-
-
-def _wrap_transaction_end(statement: str) -> Wrapper:
-    """commit() and rollback(): a span and an engine record, like the statement they send."""
-
-    def wrap(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-        @functools.wraps(original)
-        def end(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if not _in_transaction(self):  # psycopg sends nothing: record nothing
-                return original(self, *args, **kwargs)
-            call = hooks.start(self, statement, None)
-            try:
-                result = original(self, *args, **kwargs)
-            except BaseException as exc:
-                hooks.fail(call, exc)
-                raise
-            hooks.finish(call, None, -1)
-            return result
-
-        return end
-
-    return wrap
-
-
-def _wrap_transaction_end_async(statement: str) -> Wrapper:
-    def wrap(original: Callable[..., Any], hooks: _Hooks) -> Callable[..., Any]:
-        @functools.wraps(original)
-        async def end(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if not _in_transaction(self):
-                return await original(self, *args, **kwargs)
-            call = hooks.start(self, statement, None)
-            try:
-                result = await original(self, *args, **kwargs)
-            except BaseException as exc:
-                hooks.fail(call, exc)
-                raise
-            hooks.finish(call, None, -1)
-            return result
-
-        return end
-
-    return wrap
-
-
 def _wrap_connect(original: Any, hooks: _Hooks) -> Any:
     """Connection.connect (a classmethod): a `connect` span with the server it reached."""
     func = original.__func__
@@ -608,27 +719,56 @@ def _wrap_connect_async(original: Any, hooks: _Hooks) -> Any:
     return classmethod(connect)
 
 
+def _pipeline_targets() -> list[tuple[type, str, Wrapper]]:
+    """Where pipeline results are processed and pipelines end (psycopg's private
+    `_process_results` where it exists: without it, statements in a pipeline end when
+    `execute` returns)."""
+    import psycopg
+
+    base = _owner(psycopg.Pipeline, "_process_results")
+    if base is None:
+        return []
+    return [
+        (base, "_process_results", lambda o, h: wrap_process_results(o, h.pipelines)),
+        (psycopg.Pipeline, "__exit__", lambda o, h: wrap_exit(o, h.pipelines)),
+        (psycopg.AsyncPipeline, "__aexit__", lambda o, h: wrap_exit_async(o, h.pipelines)),
+    ]
+
+
 def _targets() -> list[tuple[type, str, Wrapper]]:
     """(class, method, wrapper) for every method that runs a statement."""
     import psycopg
 
+    mixin = _owner(psycopg.ServerCursor, "_fetch_gen")  # where server-side fetches live
+    fetches: list[tuple[type, str, Wrapper]] = []
+    if mixin is not None:
+        fetches = [
+            (mixin, "_fetch_gen", lambda o, h: wrap_fetch_gen(o, h.cursor_runs)),
+            (mixin, "_scroll_gen", lambda o, h: wrap_fetch_gen(o, h.cursor_runs)),
+        ]
     return [
+        *_pipeline_targets(),
+        *fetches,
+        (psycopg.ServerCursor, "close", lambda o, h: wrap_close(o, h.cursor_runs)),
+        (psycopg.AsyncServerCursor, "close", lambda o, h: wrap_close_async(o, h.cursor_runs)),
+        (psycopg.Transaction, "__exit__", wrap_block_exit),
+        (psycopg.AsyncTransaction, "__aexit__", wrap_block_exit_async),
         (psycopg.Cursor, "execute", _wrap_statement(many=False)),
         (psycopg.Cursor, "executemany", _wrap_statement(many=True)),
-        (psycopg.Cursor, "copy", _wrap_copy),
+        (psycopg.Cursor, "copy", wrap_copy),
         (psycopg.Cursor, "stream", _wrap_stream),
-        (psycopg.ServerCursor, "execute", _wrap_statement(many=False)),
+        (psycopg.ServerCursor, "execute", _wrap_declare),
         (psycopg.AsyncCursor, "execute", _wrap_statement_async(many=False)),
         (psycopg.AsyncCursor, "executemany", _wrap_statement_async(many=True)),
-        (psycopg.AsyncCursor, "copy", _wrap_copy_async),
+        (psycopg.AsyncCursor, "copy", wrap_copy_async),
         (psycopg.AsyncCursor, "stream", _wrap_stream_async),
-        (psycopg.AsyncServerCursor, "execute", _wrap_statement_async(many=False)),
+        (psycopg.AsyncServerCursor, "execute", _wrap_declare_async),
         (psycopg.Connection, "connect", _wrap_connect),
-        (psycopg.Connection, "commit", _wrap_transaction_end("COMMIT")),
-        (psycopg.Connection, "rollback", _wrap_transaction_end("ROLLBACK")),
+        (psycopg.Connection, "commit", wrap_transaction_end("COMMIT")),
+        (psycopg.Connection, "rollback", wrap_transaction_end("ROLLBACK")),
         (psycopg.AsyncConnection, "connect", _wrap_connect_async),
-        (psycopg.AsyncConnection, "commit", _wrap_transaction_end_async("COMMIT")),
-        (psycopg.AsyncConnection, "rollback", _wrap_transaction_end_async("ROLLBACK")),
+        (psycopg.AsyncConnection, "commit", wrap_transaction_end_async("COMMIT")),
+        (psycopg.AsyncConnection, "rollback", wrap_transaction_end_async("ROLLBACK")),
     ]
 
 
@@ -651,6 +791,7 @@ class PsycopgInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         tracer = trace.get_tracer(SCOPE, __version__, kwargs.get("tracer_provider"))
         engine = kwargs.get("engine") or runtime.engine()
         hooks = _Hooks(tracer, engine, kwargs.get("settings") or settings())
+        hooks.track_pipelines = bool(_pipeline_targets())
         originals: list[tuple[Any, str, Any]] = []
         for owner, name, wrap in _targets():
             original = vars(owner)[name]

@@ -1,7 +1,9 @@
 """psycopg_pool instrumentation: how long the app waits for a connection, and the pool's state.
 
 `getconn` and `putconn` are wrapped on `ConnectionPool` and
-`AsyncConnectionPool` (so `connection()`, and the null pools, are covered).
+`AsyncConnectionPool` (so `connection()`, and the null pools, are covered),
+and their private `_connect`, where a pool opens its connections (timed for
+`db.client.connection.create_time`).
 Each checkout is one engine record of kind "pool" (its duration the wait, a
 `PoolTimeout` its error), feeds the semantic-convention metrics, and, when the
 wait reaches `PGOTEL_POOL_WAIT_EVENT_MS`, becomes an event on the current
@@ -50,6 +52,11 @@ class _PoolHooks:
         )
         self.use_time = meter.create_histogram(
             "db.client.connection.use_time", unit="s", description="Time a connection was held"
+        )
+        self.create_time = meter.create_histogram(
+            "db.client.connection.create_time",
+            unit="s",
+            description="Time to create a new connection",
         )
         self.timeouts = meter.create_counter(
             "db.client.connection.timeouts",
@@ -134,6 +141,16 @@ class _PoolHooks:
                 raise
             report_fault(self.engine, "psycopg_pool hook (getconn)", exc)
 
+    def created(self, pool: Any, started_ns: int) -> None:
+        """The pool opened a connection (its `_connect` returned): how long that took."""
+        try:
+            took = (time.perf_counter_ns() - started_ns) / 1e9
+            self.create_time.record(took, {POOL_NAME: pool.name})
+        except BaseException as exc:
+            if is_fatal(exc):
+                raise
+            report_fault(self.engine, "psycopg_pool hook (connect)", exc)
+
     def returned(self, pool: Any, conn: Any) -> None:
         try:
             taken = self.checked_out.pop(conn, None)
@@ -174,6 +191,30 @@ def _wrap_getconn_async(original: Callable[..., Any], hooks: _PoolHooks) -> Call
         return conn
 
     return getconn
+
+
+def _wrap_connect(original: Callable[..., Any], hooks: _PoolHooks) -> Callable[..., Any]:
+    """The pool's private `_connect`, the one place it opens connections (null pools too)."""
+
+    @functools.wraps(original)
+    def connect(self: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter_ns()
+        conn = original(self, *args, **kwargs)
+        hooks.created(self, started)
+        return conn
+
+    return connect
+
+
+def _wrap_connect_async(original: Callable[..., Any], hooks: _PoolHooks) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def connect(self: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter_ns()
+        conn = await original(self, *args, **kwargs)
+        hooks.created(self, started)
+        return conn
+
+    return connect
 
 
 def _wrap_putconn(original: Callable[..., Any], hooks: _PoolHooks) -> Callable[..., Any]:
@@ -220,6 +261,10 @@ class PsycopgPoolInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             (psycopg_pool.AsyncConnectionPool, "getconn", _wrap_getconn_async),
             (psycopg_pool.AsyncConnectionPool, "putconn", _wrap_putconn_async),
         ]
+        if "_connect" in vars(psycopg_pool.ConnectionPool):
+            targets.append((psycopg_pool.ConnectionPool, "_connect", _wrap_connect))
+        if "_connect" in vars(psycopg_pool.AsyncConnectionPool):
+            targets.append((psycopg_pool.AsyncConnectionPool, "_connect", _wrap_connect_async))
         originals = []
         for owner, name, wrap in targets:
             original = vars(owner)[name]
