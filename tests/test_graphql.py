@@ -339,3 +339,38 @@ def test_unhashable_callable_resolvers_still_resolve(traced: Traced) -> None:
     result = graphql_sync(schema, "query Ab { a b }")
     assert (result.data, result.errors) == ({"a": 1, "b": 2}, None)
     assert {r["text"]: r["calls"] for r in traced.rows("resolver")} == {"Query.a": 1, "Query.b": 1}
+
+
+def test_captured_document_never_holds_literal_values() -> None:
+    from graphql import build_schema, graphql_sync
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from pgotel.config import Settings
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    GraphQLInstrumentor().instrument(
+        tracer_provider=provider,
+        engine=Engine(),
+        settings=Settings.from_env({"PGOTEL_GRAPHQL_CAPTURE_DOCUMENT": "true"}),
+    )
+    try:
+        schema = build_schema(
+            "input Card { number: String! }"
+            " type Query { echo(text: String!, n: Float, cards: [Card!]): String }"
+        )
+        query = (
+            'query Echo($v: String = "canary-default") {'
+            ' echo(text: """canary-block""", n: 4242.5, cards: [{number: "canary-card"}])'
+            " again: echo(text: $v) }"
+        )
+        result = graphql_sync(schema, query, root_value={"echo": lambda info, **a: "ok"})
+        assert result.errors is None
+    finally:
+        GraphQLInstrumentor().uninstrument()
+    (op,) = [s for s in exporter.get_finished_spans() if s.name == "query Echo"]
+    assert op.attributes is not None
+    document = str(op.attributes["graphql.document"])
+    assert "canary" not in document and "4242" not in document
+    assert 'echo(text: "", n: 0, cards: [])' in document and "$v: String = " in document
