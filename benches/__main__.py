@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from benches import (
+    bench_cache,
     bench_engine,
     bench_graphql,
     bench_psycopg,
@@ -19,6 +20,8 @@ def main() -> None:
     print("\n== psycopg instrumentation ==")
     bench_psycopg.run()
     bench_psycopg_hooks.run()
+    print("\n== redis instrumentation ==")
+    bench_cache.run()
     print("\n== GraphQL instrumentation ==")
     bench_graphql.run()
 

@@ -193,3 +193,24 @@ def test_label_values_are_escaped_for_the_text_format() -> None:
         if f.name == "pgotel_graphql_operation_duration_seconds"
     ]
     assert family.samples[0].labels["graphql_operation_name"] == 'Odd "name"\\\nx'
+
+
+def test_cache_series_count_every_call_and_time_only_timed_ones() -> None:
+    engine = Engine()
+    for _ in range(3):
+        engine.record_named("cache", "users:hit", "hit", 20_000)
+    engine.record_named("cache", "users:miss", "miss", 2_000_000)
+    engine.count_named("cache", "users:hit", "hit", 5)  # lru_cache-style counts, untimed
+    engine.record_named("cache", "users:size", "size", 0, rows=40)
+    found = _series(engine)
+    calls = {
+        dict(a)["pgotel.cache.outcome"]: n
+        for a, n in found["pgotel.cache.operations"].counters.items()
+    }
+    assert calls == {"hit": 8, "miss": 1}
+    durations = {
+        dict(a)["pgotel.cache.outcome"]: p
+        for a, p in found["pgotel.cache.operation.duration"].histograms.items()
+    }
+    assert durations["hit"].count == 3 and durations["miss"].count == 1
+    assert durations["hit"].bucket_counts[0] == 3

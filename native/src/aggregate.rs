@@ -268,6 +268,21 @@ impl KeyStats {
         accepted
     }
 
+    /// Add `calls` untimed calls (counted elsewhere, e.g. a cache's own hit counter): they
+    /// count in `calls` and in the window, not in the latency sketch, which stays the
+    /// durations of the timed calls only.
+    fn count(&mut self, calls: u64, rows: i64, now_ns: u64) {
+        self.calls += calls;
+        if self.first_ns == 0 {
+            self.first_ns = now_ns;
+        }
+        self.last_ns = self.last_ns.max(now_ns);
+        if rows > 0 {
+            self.rows = self.rows.saturating_add(rows as u64);
+        }
+        self.slot(now_ns / NS_PER_MINUTE).calls += calls;
+    }
+
     /// Fold `other` (the same key, from another process or time) into this
     /// one, taking its samples and slots instead of copying them.
     pub fn merge(&mut self, other: KeyStats, slow_samples: usize, recent_samples: usize) {
@@ -466,6 +481,34 @@ impl Engine {
         id
     }
 
+    /// Add `calls` untimed calls to a named key (a cache's hits read from its own counter).
+    /// Zero calls add nothing. Returns the key's id.
+    pub fn count_named(
+        &mut self,
+        kind: KeyKind,
+        name: &str,
+        operation: &str,
+        calls: u64,
+        rows: i64,
+        now_ns: u64,
+    ) -> u64 {
+        let name = cap(name);
+        let id = named_id(kind, name);
+        if calls == 0 {
+            return id;
+        }
+        self.counters.recorded += calls;
+        let stats = self.entry(Key { kind, id }, || {
+            (
+                name.to_string(),
+                cap(operation).to_string(),
+                name.to_string(),
+            )
+        });
+        stats.count(calls, rows, now_ns);
+        id
+    }
+
     fn record(
         &mut self,
         key: Key,
@@ -473,27 +516,35 @@ impl Engine {
         describe: impl FnOnce() -> (String, String, String),
     ) {
         self.counters.recorded += 1;
-        let max_keys = self.config.max_keys;
-        let fits = self.keys.contains_key(&key) || self.keys.len() < max_keys;
-        let stats = if fits {
-            self.keys.entry(key).or_insert_with(|| {
-                let (text, operation, summary) = describe();
-                KeyStats::new(text, operation, summary)
-            })
-        } else {
-            self.counters.overflowed += 1;
-            let overflow = Key {
-                kind: key.kind,
-                id: OVERFLOW_ID,
-            };
-            self.keys.entry(overflow).or_insert_with(|| {
-                let text = format!("(other {}s: more than {max_keys} keys)", key.kind.name());
-                KeyStats::new(text, "?".into(), "?".into())
-            })
-        };
-        if !stats.record(call, &self.config) {
+        let config = self.config.clone();
+        if !self.entry(key, describe).record(call, &config) {
             self.counters.rejected += 1;
         }
+    }
+
+    /// The stats of `key`, made on first use; past the key cap, the kind's overflow key.
+    fn entry(
+        &mut self,
+        key: Key,
+        describe: impl FnOnce() -> (String, String, String),
+    ) -> &mut KeyStats {
+        let max_keys = self.config.max_keys;
+        let fits = self.keys.contains_key(&key) || self.keys.len() < max_keys;
+        if fits {
+            return self.keys.entry(key).or_insert_with(|| {
+                let (text, operation, summary) = describe();
+                KeyStats::new(text, operation, summary)
+            });
+        }
+        self.counters.overflowed += 1;
+        let overflow = Key {
+            kind: key.kind,
+            id: OVERFLOW_ID,
+        };
+        self.keys.entry(overflow).or_insert_with(|| {
+            let text = format!("(other {}s: more than {max_keys} keys)", key.kind.name());
+            KeyStats::new(text, "?".into(), "?".into())
+        })
     }
 
     /// Approximate memory held by the keys, for the figure the CLI shows.

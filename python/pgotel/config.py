@@ -20,6 +20,9 @@ from pgotel.errors import ConfigError
 
 T = TypeVar("T")
 
+#: Cache names are bounded: at most this many redis key prefixes.
+MAX_REDIS_PREFIXES = 256
+
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -93,6 +96,14 @@ def _resolver_spans(text: str) -> str:
     return mode
 
 
+def _prefixes(text: str) -> tuple[str, ...]:
+    """Comma-separated key prefixes, longest first so the most specific one names a key."""
+    found = {word.strip() for word in text.split(",") if word.strip()}
+    if len(found) > MAX_REDIS_PREFIXES:
+        raise ValueError(f"at most {MAX_REDIS_PREFIXES} prefixes")
+    return tuple(sorted(found, key=lambda p: (-len(p), p)))
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(word.strip().lower() for word in text.split(",") if word.strip())
 
@@ -134,6 +145,10 @@ class Settings:
     prometheus_port: int
     #: The address that port binds to: loopback unless told otherwise.
     prometheus_host: str
+    #: Redis keys starting with one of these name a cache by that prefix; others are "redis".
+    redis_prefixes: tuple[str, ...]
+    #: Put redis key names on spans (they can hold personal data: off by default).
+    redis_capture_keys: bool
 
     def described(self) -> list[tuple[str, str, object]]:
         """(variable, field, value) for every setting, in the order they are read."""
@@ -180,6 +195,8 @@ class Settings:
             ),
             prometheus_port=_read(env, "PGOTEL_PROMETHEUS_PORT", _port, lambda: 0),
             prometheus_host=_read(env, "PGOTEL_PROMETHEUS_HOST", str, lambda: "127.0.0.1"),
+            redis_prefixes=_read(env, "PGOTEL_REDIS_PREFIXES", _prefixes, tuple),
+            redis_capture_keys=_read(env, "PGOTEL_REDIS_CAPTURE_KEYS", _bool, lambda: False),
         )
 
 
@@ -204,6 +221,8 @@ VARIABLES = {
     "shutdown_timeout_s": "PGOTEL_SHUTDOWN_TIMEOUT",
     "prometheus_port": "PGOTEL_PROMETHEUS_PORT",
     "prometheus_host": "PGOTEL_PROMETHEUS_HOST",
+    "redis_prefixes": "PGOTEL_REDIS_PREFIXES",
+    "redis_capture_keys": "PGOTEL_REDIS_CAPTURE_KEYS",
 }
 
 

@@ -41,6 +41,10 @@ class Thresholds:
     error_ratio: float = 0.05
     #: A live probe slower than this (milliseconds) makes the database degraded.
     probe_ms: float = 500.0
+    #: A cache whose hit ratio over the last 5 minutes is below this is degraded...
+    cache_hit_ratio: float = 0.5
+    #: ...once it had at least this many lookups in that window (a cold start is not a fault).
+    cache_min_lookups: int = 100
 
 
 @dataclass
@@ -86,6 +90,7 @@ def check(
         _engine(view),
         _database(view, limits, dsn),
         _pools(view),
+        _caches(view, limits),
     ]
     return Health(components)
 
@@ -237,4 +242,23 @@ def _pools(view: StateView) -> Component:
             )
         else:
             c.reasons.append(f"pool {row['text']}: {row['calls']:,} checkouts, no timeouts")
+    return c
+
+
+def _caches(view: StateView, limits: Thresholds) -> Component:
+    from pgotel.cache.stats import cache_stats
+
+    c = Component("cache")
+    for row in cache_stats(view.report, 5):
+        ratio = row["hit_ratio"]
+        if ratio is None:
+            continue
+        text = (
+            f"cache {row['cache']}: {ratio:.1%} hits of {row['lookups']:,} lookups "
+            "in the last 5 minutes"
+        )
+        if row["lookups"] >= limits.cache_min_lookups and ratio < limits.cache_hit_ratio:
+            c.worse(Status.DEGRADED, f"{text} (floor {limits.cache_hit_ratio:.0%})")
+        else:
+            c.reasons.append(text)
     return c

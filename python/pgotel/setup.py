@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -41,9 +42,10 @@ def configure(
 
     Reads every OTEL_* setting the SDK knows (exporters, sampler, resource) and
     every PGOTEL_* one; a bad value raises `pgotel.errors.ConfigError` here, at
-    start-up, naming the variable. With `instrument`, the psycopg, psycopg_pool
-    and graphql-core instrumentations are turned on too, for the libraries that
-    are installed (the launcher does that itself, through their entry points).
+    start-up, naming the variable. With `instrument`, the psycopg, psycopg_pool,
+    graphql-core, redis, valkey and DataLoader instrumentations are turned on
+    too, for the libraries that are installed (the launcher does that itself,
+    through their entry points).
 
     Keyword arguments set pgotel's settings by their field names
     (`configure(slow_query_ms=50, sqlcommenter="service")`, see
@@ -80,6 +82,9 @@ def shutdown(timeout_s: float | None = None) -> bool:
         timeout_s = settings().shutdown_timeout_s
     deadline = time.monotonic() + timeout_s
     state = _configured
+    tracked = sys.modules.get("pgotel.cache._track")
+    if tracked is not None:
+        tracked.collect()  # the tracked caches' last counts, into the last snapshot
     if state is not None and state.local_exporter is not None:
         state.local_exporter.shutdown(timeout_s=min(timeout_s, 1.0))
     if state is not None and state.prometheus is not None:
@@ -176,6 +181,10 @@ def _instrument_installed_libraries() -> None:
         ("pgotel.instrumentation.psycopg", "PsycopgInstrumentor"),
         ("pgotel.instrumentation.psycopg_pool", "PsycopgPoolInstrumentor"),
         ("pgotel.instrumentation.graphql", "GraphQLInstrumentor"),
+        ("pgotel.instrumentation.redis", "RedisInstrumentor"),
+        ("pgotel.instrumentation.redis", "ValkeyInstrumentor"),
+        ("pgotel.instrumentation.dataloader", "StrawberryDataLoaderInstrumentor"),
+        ("pgotel.instrumentation.dataloader", "AioDataLoaderInstrumentor"),
     ):
         try:
             instrumentor = getattr(__import__(module, fromlist=[name]), name)()

@@ -281,3 +281,49 @@ fn resolver_paths_are_their_own_kind() {
         named_id(KeyKind::GraphqlOperation, "query Books")
     );
 }
+
+#[test]
+fn counted_calls_add_to_calls_and_window_but_not_to_latency() {
+    let mut e = engine();
+    e.record_named(KeyKind::Cache, "users:hit", "hit", &call(2_000, T0));
+    let id = e.count_named(KeyKind::Cache, "users:hit", "hit", 41, -1, T0 + 1);
+    assert_eq!(id, named_id(KeyKind::Cache, "users:hit"));
+    assert_eq!(
+        e.count_named(KeyKind::Cache, "users:miss", "miss", 0, -1, T0),
+        named_id(KeyKind::Cache, "users:miss")
+    );
+    assert_eq!(e.keys.len(), 1, "zero calls make no key");
+    let stats = &e.keys[&Key {
+        kind: KeyKind::Cache,
+        id,
+    }];
+    assert_eq!(stats.calls, 42);
+    assert_eq!(stats.sketch.count(), 1);
+    assert_eq!(stats.sketch.sum_ns(), 2_000);
+    assert_eq!(stats.operation, "hit");
+    assert_eq!(stats.window(1, T0 + 1).map(|s| s.calls).sum::<u64>(), 42);
+    assert_eq!(e.counters.recorded, 42);
+}
+
+#[test]
+fn counted_calls_respect_the_key_cap() {
+    let mut e = Engine::new(
+        Config {
+            max_keys: 1,
+            ..Config::standard()
+        },
+        T0,
+    );
+    e.count_named(KeyKind::Cache, "a:hit", "hit", 3, -1, T0);
+    e.count_named(KeyKind::Cache, "b:hit", "hit", 4, -1, T0);
+    assert_eq!(e.keys.len(), 2);
+    assert_eq!(
+        e.keys[&Key {
+            kind: KeyKind::Cache,
+            id: OVERFLOW_ID
+        }]
+            .calls,
+        4
+    );
+    assert_eq!(e.counters.overflowed, 1);
+}

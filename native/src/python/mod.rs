@@ -302,6 +302,25 @@ impl PyEngine {
         Ok(self.guarded(0, |e| e.record_named(kind, name, operation, &call)))
     }
 
+    /// Add `calls` untimed calls to a named key (counts a library keeps itself, such as
+    /// `lru_cache`'s hits): they count as calls, never as latency. Returns the key id.
+    #[pyo3(signature = (kind, name, operation, calls, rows=-1))]
+    #[pyo3(text_signature = "(self, /, kind, name, operation, calls, rows=-1)")]
+    fn count_named(
+        &self,
+        kind: &str,
+        name: &str,
+        operation: &str,
+        calls: u64,
+        rows: i64,
+    ) -> PyResult<u64> {
+        let kind = kind_from_name(kind)?;
+        let now = current_ns();
+        Ok(self.guarded(0, |e| {
+            e.count_named(kind, name, operation, calls, rows, now)
+        }))
+    }
+
     /// Record a finished SDK span of another instrumentation (database or
     /// GraphQL). Returns whether it was recorded; raises only if the span is
     /// not shaped like an SDK span (the processor counts that as a fault).

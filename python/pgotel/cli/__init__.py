@@ -7,6 +7,7 @@ import sys
 import click
 
 import pgotel
+from pgotel.cli.cache import cache
 from pgotel.cli.db import db
 from pgotel.cli.graphql import graphql
 from pgotel.cli.health import config, health
@@ -27,6 +28,7 @@ def cli() -> None:
 
 cli.add_command(db)
 cli.add_command(graphql)
+cli.add_command(cache)
 cli.add_command(health)
 cli.add_command(config)
 

@@ -23,6 +23,20 @@ MARKS = {Status.HEALTHY: "ok", Status.DEGRADED: "DEGRADED", Status.UNHEALTHY: "U
 @click.option("--stale-after", type=float, default=15.0, show_default=True, help="Seconds.")
 @click.option("--error-ratio", type=float, default=0.05, show_default=True)
 @click.option("--probe-ms", type=float, default=500.0, show_default=True)
+@click.option(
+    "--cache-hit-ratio",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="A cache with a lower hit ratio over the last 5 minutes is degraded.",
+)
+@click.option(
+    "--cache-min-lookups",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="...once it had this many lookups in those minutes.",
+)
 def health(
     state_dir: Path,
     dsn: str | None,
@@ -30,9 +44,12 @@ def health(
     stale_after: float,
     error_ratio: float,
     probe_ms: float,
+    cache_hit_ratio: float,
+    cache_min_lookups: int,
 ) -> None:
     """One line per component and an overall status; exit 0 healthy, 1 degraded, 2 unhealthy."""
-    result = check(state_dir, dsn=dsn, thresholds=Thresholds(stale_after, error_ratio, probe_ms))
+    limits = Thresholds(stale_after, error_ratio, probe_ms, cache_hit_ratio, cache_min_lookups)
+    result = check(state_dir, dsn=dsn, thresholds=limits)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), indent=2))
     else:

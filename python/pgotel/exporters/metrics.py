@@ -143,6 +143,45 @@ def _errors(
     return series
 
 
+def _caches(report: Report) -> tuple[Series, Series]:
+    """Cache calls by outcome, and the latency of timed hits and misses (docs/cache.md)."""
+    from pgotel.cache._keys import HIT, MISS, SIZE, split
+
+    calls = Series(
+        "pgotel.cache.operations",
+        "{operation}",
+        "Cache calls by outcome (hit, miss, set, delete, evict, error, other, batch).",
+        False,
+    )
+    durations = Series(
+        "pgotel.cache.operation.duration",
+        "s",
+        "Duration of timed cache hits and misses.",
+        True,
+        DURATION_BOUNDS_S,
+    )
+    for row in report.histograms("cache", DURATION_BOUNDS_NS):
+        outcome = row["operation"]
+        named = None if row["overflow"] else split(row["text"], outcome)
+        if named is None:
+            attrs: dict[str, Any] = dict(OVERFLOW)
+        else:
+            attrs = {"pgotel.cache.name": named[0], "pgotel.cache.outcome": outcome}
+        if outcome != SIZE:
+            calls.increase(attrs, row["calls"])
+        timed = sum(row["bucket_counts"])  # untimed calls (counts read in bulk) have no latency
+        if outcome in (HIT, MISS) and timed:
+            durations.observe(
+                attrs,
+                timed,
+                row["total_ns"] / 1e9,
+                _seconds(row["min_ns"]),
+                _seconds(row["max_ns"]),
+                row["bucket_counts"],
+            )
+    return calls, durations
+
+
 def collect(report: Report) -> list[Series]:
     """Every series the engine's aggregates make, empty ones left out."""
     queries, query_rows = _durations(
@@ -183,6 +222,7 @@ def collect(report: Report) -> list[Series]:
             }
         )
         n_plus_one.increase(attrs, row["calls"])
+    cache_calls, cache_durations = _caches(report)
     engine = Series(
         "pgotel.engine.events",
         "{event}",
@@ -207,6 +247,8 @@ def collect(report: Report) -> list[Series]:
             operation_rows,
         ),
         n_plus_one,
+        cache_calls,
+        cache_durations,
         engine,
     ]
     return [s for s in found if not s.empty()]
