@@ -6,6 +6,7 @@ from benches import (
     bench_cache,
     bench_cli,
     bench_engine,
+    bench_graphql,
     bench_psycopg,
     bench_psycopg_hooks,
     fingerprint_corpus,
@@ -24,6 +25,8 @@ def main() -> None:
     bench_psycopg_hooks.run()
     print("\n== redis instrumentation ==")
     bench_cache.run()
+    print("\n== GraphQL instrumentation ==")
+    bench_graphql.run()
 
 
 main()

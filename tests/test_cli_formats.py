@@ -59,6 +59,7 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine.record_named("pool", "main", "checkout", 30_000_000, "PoolTimeout")
     authors = fingerprint("SELECT * FROM authors WHERE id = 1")
     engine.record_n_plus_one("query Books", authors, 10, 4_000_000, TRACE, 9)
+    engine.record_named("resolver", "Query.books", "Query.books", 6_000_000, None, -1, TRACE, 9)
     for _ in range(3):
         engine.record_named("cache", "books:hit", "hit", 20_000)
     engine.record_named("cache", "books:miss", "miss", 900_000)

@@ -35,15 +35,23 @@ pub enum KeyKind {
     /// One query repeated within one GraphQL operation (N+1): one call per operation where it
     /// happened, `rows` the repeats, the duration the time they took together.
     NPlusOne = 4,
+    /// One GraphQL resolver path (`Query.users`, `User.posts`): one call per resolver call
+    /// (list items included), the duration the resolver's own time.
+    Resolver = 5,
+    /// The database side of one GraphQL operation: one call per execution, keyed like the
+    /// operation, the duration the time its statements took together, `rows` the statements.
+    GraphqlDatabase = 6,
 }
 
 impl KeyKind {
-    pub const ALL: [KeyKind; 5] = [
+    pub const ALL: [KeyKind; 7] = [
         KeyKind::Query,
         KeyKind::GraphqlOperation,
         KeyKind::Cache,
         KeyKind::Pool,
         KeyKind::NPlusOne,
+        KeyKind::Resolver,
+        KeyKind::GraphqlDatabase,
     ];
 
     pub fn from_u8(v: u8) -> Option<KeyKind> {
@@ -57,6 +65,8 @@ impl KeyKind {
             KeyKind::Cache => "cache",
             KeyKind::Pool => "pool",
             KeyKind::NPlusOne => "n_plus_one",
+            KeyKind::Resolver => "resolver",
+            KeyKind::GraphqlDatabase => "graphql_db",
         }
     }
 }
@@ -141,6 +151,9 @@ pub struct KeyStats {
     pub text: String,
     pub operation: String,
     pub summary: String,
+    /// Where the key's calls came from, when the kind has such a thing: for an N+1, the
+    /// GraphQL resolver path that ran the query ("" otherwise).
+    pub origin: String,
     pub calls: u64,
     pub errors: u64,
     pub error_codes: Vec<(Arc<str>, u64)>,
@@ -291,6 +304,7 @@ impl KeyStats {
             self.text = other.text;
             self.operation = other.operation;
             self.summary = other.summary;
+            self.origin = other.origin;
         }
         self.merge_figures(&Figures {
             calls: other.calls,
@@ -487,10 +501,21 @@ impl Engine {
         });
     }
 
-    /// Record a query repeated `call.rows` times within the GraphQL operation `operation`.
-    pub fn record_n_plus_one(&mut self, operation: &str, fp: &Fingerprint, call: &Call) {
+    /// Record a query repeated `call.rows` times within the GraphQL operation `operation`,
+    /// run from the resolver path `resolver` ("" when no resolver was running). The key is
+    /// the three together; the key's `origin` holds the resolver path.
+    pub fn record_n_plus_one(
+        &mut self,
+        operation: &str,
+        resolver: &str,
+        fp: &Fingerprint,
+        call: &Call,
+    ) {
         let operation = cap(operation);
-        let id = named_id(KeyKind::NPlusOne, operation) ^ fp.id.rotate_left(17);
+        let resolver = cap(resolver);
+        let id = named_id(KeyKind::NPlusOne, operation)
+            ^ fp.id.rotate_left(17)
+            ^ named_id(KeyKind::Resolver, resolver).rotate_left(41);
         let key = Key {
             kind: KeyKind::NPlusOne,
             id: id.min(OVERFLOW_ID - 1),
@@ -502,6 +527,12 @@ impl Engine {
                 fp.summary.clone(),
             )
         });
+        // Once per key: N+1 records come once per operation, not per query.
+        if let Some(stats) = self.keys.get_mut(&key) {
+            if stats.origin.is_empty() && !resolver.is_empty() {
+                stats.origin = resolver.to_string();
+            }
+        }
     }
 
     /// Record one call of a named key (a GraphQL operation, a cache). Returns the key's id.
@@ -593,6 +624,7 @@ impl Engine {
                     + s.text.capacity()
                     + s.operation.capacity()
                     + s.summary.capacity()
+                    + s.origin.capacity()
                     + s.sketch.memory_bytes()
                     + s.slots
                         .iter()

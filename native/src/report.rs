@@ -73,6 +73,7 @@ pub struct Row {
     pub text: String,
     pub operation: String,
     pub summary: String,
+    pub origin: String,
     pub calls: u64,
     /// Calls since start, whatever the window: `error_codes` and `rows` are since start too,
     /// so ratios of them use this.
@@ -313,6 +314,7 @@ fn with_texts(row: Row, st: &KeyStats) -> Row {
         text: st.text.clone(),
         operation: st.operation.clone(),
         summary: st.summary.clone(),
+        origin: st.origin.clone(),
         error_codes: st
             .error_codes
             .iter()
@@ -348,6 +350,7 @@ fn figures(key: Key, st: &KeyStats, window_minutes: Option<u64>, now_ns: u64) ->
         text: String::new(),
         operation: String::new(),
         summary: String::new(),
+        origin: String::new(),
         calls,
         calls_all: st.calls,
         errors,

@@ -19,9 +19,12 @@ use crate::aggregate::{
 use crate::sketch::{Sketch, SketchParts};
 
 pub const MAGIC: &[u8; 8] = b"PGOTEL\0S";
-/// Bump on any change to the layout or to how fingerprint ids are computed.
-/// Version 2 added the engine's named values after the counters; version 1 is still read.
-pub const FORMAT_VERSION: u16 = 2;
+/// Bump on any change to the layout, to how fingerprint ids are computed, or to the key
+/// kinds a file may hold (an older reader then says "upgrade" instead of "corrupt").
+/// Version 2 added the engine's named values after the counters; version 3 the key kinds 5
+/// (resolver) and 6 (graphql_db) and each key's origin after its summary. Versions 1 and 2
+/// are still read.
+pub const FORMAT_VERSION: u16 = 3;
 pub const HEADER_LEN: usize = 28;
 /// Larger inputs are refused before they are read into structures.
 pub const MAX_SNAPSHOT_BYTES: usize = 512 << 20;
@@ -176,6 +179,12 @@ impl Out {
 
 /// Encode the whole state of `engine`.
 pub fn encode(engine: &Engine, writer: &Writer) -> Vec<u8> {
+    encode_as(engine, writer, FORMAT_VERSION)
+}
+
+/// Encode in an older format `version` (what it cannot hold is left out): for tests that
+/// older files still decode.
+pub fn encode_as(engine: &Engine, writer: &Writer, version: u16) -> Vec<u8> {
     let mut out = Out(Vec::with_capacity(
         HEADER_LEN + 256 * engine.keys.len() + 256,
     ));
@@ -192,10 +201,12 @@ pub fn encode(engine: &Engine, writer: &Writer) -> Vec<u8> {
     for v in [c.recorded, c.overflowed, c.rejected, c.internal_errors] {
         out.u(v);
     }
-    out.u(engine.values.len() as u64);
-    for (name, v) in &engine.values {
-        out.s(name);
-        out.u(*v);
+    if version >= 2 {
+        out.u(engine.values.len() as u64);
+        for (name, v) in &engine.values {
+            out.s(name);
+            out.u(*v);
+        }
     }
     out.u(engine.keys.len() as u64);
     for (key, st) in &engine.keys {
@@ -204,6 +215,9 @@ pub fn encode(engine: &Engine, writer: &Writer) -> Vec<u8> {
         out.s(&st.text);
         out.s(&st.operation);
         out.s(&st.summary);
+        if version >= 3 {
+            out.s(&st.origin);
+        }
         for v in [
             st.calls,
             st.errors,
@@ -237,7 +251,7 @@ pub fn encode(engine: &Engine, writer: &Writer) -> Vec<u8> {
     let body_len = (bytes.len() - HEADER_LEN) as u64;
     let sum = checksum(&bytes[HEADER_LEN..]);
     bytes[..8].copy_from_slice(MAGIC);
-    bytes[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes[8..10].copy_from_slice(&version.to_le_bytes());
     bytes[12..20].copy_from_slice(&body_len.to_le_bytes());
     bytes[20..28].copy_from_slice(&sum.to_le_bytes());
     bytes
@@ -248,6 +262,8 @@ pub fn encode(engine: &Engine, writer: &Writer) -> Vec<u8> {
 struct In<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// The format version being read (version 3 added each key's origin).
+    version: u16,
     /// Bins of the sketch being read, reused from sketch to sketch.
     bins: Vec<(i32, u64)>,
 }
@@ -456,6 +472,9 @@ impl<'a> In<'a> {
             summary: self.s()?,
             ..KeyStats::default()
         };
+        if self.version >= 3 {
+            st.origin = self.s()?;
+        }
         let f = self.figures()?;
         (st.calls, st.errors, st.rows) = (f.calls, f.errors, f.rows);
         (st.slow_calls, st.first_ns, st.last_ns) = (f.slow_calls, f.first_ns, f.last_ns);
@@ -485,10 +504,12 @@ impl<'a> In<'a> {
     /// never allocated).
     fn merge_stats(&mut self, st: &mut KeyStats, pid: u32, caps: Caps) -> Result<(), DecodeError> {
         let (text, operation, summary) = (self.str()?, self.str()?, self.str()?);
+        let origin = if self.version >= 3 { self.str()? } else { "" };
         if st.text.is_empty() {
             st.text = text.to_string();
             st.operation = operation.to_string();
             st.summary = summary.to_string();
+            st.origin = origin.to_string();
         }
         st.merge_figures(&self.figures()?);
         let n = self.count(MAX_LIST, "error code")?;
@@ -665,6 +686,7 @@ fn open(bytes: &[u8]) -> Result<(Snapshot, In<'_>, usize), DecodeError> {
     let mut r = In {
         buf: body,
         pos: 0,
+        version,
         bins: Vec::new(),
     };
     let pid = r.u()?;

@@ -87,7 +87,10 @@ class Engine:
         duration_ns: int,
         trace_id: int = 0,
         span_id: int = 0,
-    ) -> None: ...
+        resolver: str = "",
+    ) -> None:
+        """An N+1: keyed by operation, resolver path and query; rows of kind "n_plus_one"
+        carry the resolver path as "origin"."""
     def record_named(
         self,
         kind: str,
@@ -98,7 +101,9 @@ class Engine:
         rows: int = -1,
         trace_id: int = 0,
         span_id: int = 0,
-    ) -> int: ...
+    ) -> int:
+        """One call of a named key; kind is "graphql", "graphql_db", "resolver", "cache" or
+        "pool"."""
     def count_named(
         self, kind: str, name: str, operation: str, calls: int, rows: int = -1
     ) -> int: ...

@@ -80,6 +80,16 @@ def _comment_mode(text: str) -> str:
     return mode
 
 
+RESOLVER_SPAN_MODES = ("off", "nontrivial", "all")
+
+
+def _resolver_spans(text: str) -> str:
+    mode = text.lower()
+    if mode not in RESOLVER_SPAN_MODES:
+        raise ValueError("must be off, nontrivial or all")
+    return mode
+
+
 def _prefixes(text: str) -> tuple[str, ...]:
     """Comma-separated key prefixes, longest first so the most specific one names a key."""
     found = {word.strip() for word in text.split(",") if word.strip()}
@@ -127,6 +137,15 @@ class Settings:
     pool_wait_event_ms: float
     #: One query run this many times within one GraphQL operation is an N+1 pattern.
     n_plus_one_threshold: int
+    #: off | nontrivial | all: which GraphQL resolvers get a span (aggregates are kept for
+    #: every non-default resolver whatever this says).
+    graphql_resolver_spans: str
+    #: Resolver spans are made down to this many fields deep (`users.*.posts` is 2).
+    graphql_resolver_max_depth: int
+    #: Put the GraphQL document, literals replaced, on the operation span.
+    graphql_capture_document: bool
+    #: A result with GraphQL errors marks the operation span ERROR (else: only its events).
+    graphql_error_status: bool
     #: At exit (or `pgotel.shutdown()`), wait at most this many seconds for the collector.
     shutdown_timeout_s: float
     #: Serve the engine's metrics for Prometheus on this port (None: no listening socket).
@@ -170,8 +189,18 @@ class Settings:
                 env, "PGOTEL_POOL_WAIT_EVENT_MS", _non_negative_float, lambda: 10.0
             ),
             n_plus_one_threshold=_read(
-                env, "PGOTEL_N_PLUS_ONE_THRESHOLD", _at_least_two, lambda: 5
+                env, "PGOTEL_N_PLUS_ONE_THRESHOLD", _at_least_two, lambda: 10
             ),
+            graphql_resolver_spans=_read(
+                env, "PGOTEL_GRAPHQL_RESOLVER_SPANS", _resolver_spans, lambda: "nontrivial"
+            ),
+            graphql_resolver_max_depth=_read(
+                env, "PGOTEL_GRAPHQL_RESOLVER_MAX_DEPTH", _positive_int, lambda: 10
+            ),
+            graphql_capture_document=_read(
+                env, "PGOTEL_GRAPHQL_CAPTURE_DOCUMENT", _bool, lambda: False
+            ),
+            graphql_error_status=_read(env, "PGOTEL_GRAPHQL_ERROR_STATUS", _bool, lambda: True),
             shutdown_timeout_s=_read(
                 env, "PGOTEL_SHUTDOWN_TIMEOUT", _non_negative_float, lambda: 5.0
             ),
@@ -198,6 +227,10 @@ VARIABLES = {
     "sqlcommenter": "PGOTEL_SQLCOMMENTER",
     "pool_wait_event_ms": "PGOTEL_POOL_WAIT_EVENT_MS",
     "n_plus_one_threshold": "PGOTEL_N_PLUS_ONE_THRESHOLD",
+    "graphql_resolver_spans": "PGOTEL_GRAPHQL_RESOLVER_SPANS",
+    "graphql_resolver_max_depth": "PGOTEL_GRAPHQL_RESOLVER_MAX_DEPTH",
+    "graphql_capture_document": "PGOTEL_GRAPHQL_CAPTURE_DOCUMENT",
+    "graphql_error_status": "PGOTEL_GRAPHQL_ERROR_STATUS",
     "shutdown_timeout_s": "PGOTEL_SHUTDOWN_TIMEOUT",
     "prometheus_port": "PGOTEL_PROMETHEUS_PORT",
     "prometheus_host": "PGOTEL_PROMETHEUS_HOST",

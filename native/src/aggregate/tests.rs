@@ -209,23 +209,77 @@ fn n_plus_one_is_keyed_by_operation_and_query() {
         rows: n,
         ..call(0, T0)
     };
-    e.record_n_plus_one("query Authors", &fp, &repeats(10));
-    e.record_n_plus_one("query Authors", &fp, &repeats(30));
-    e.record_n_plus_one("query Feed", &fp, &repeats(7));
-    e.record_n_plus_one("query Authors", &other, &repeats(5));
+    e.record_n_plus_one("query Authors", "Author.books", &fp, &repeats(10));
+    e.record_n_plus_one("query Authors", "Author.books", &fp, &repeats(30));
+    e.record_n_plus_one("query Feed", "Author.books", &fp, &repeats(7));
+    e.record_n_plus_one("query Authors", "Author.books", &other, &repeats(5));
+    // The same query from another resolver of the same operation is another N+1.
+    e.record_n_plus_one("query Authors", "Shelf.books", &fp, &repeats(12));
     let found: Vec<&KeyStats> = e
         .keys
         .iter()
         .filter(|(k, _)| k.kind == KeyKind::NPlusOne)
         .map(|(_, s)| s)
         .collect();
-    assert_eq!(found.len(), 3);
+    assert_eq!(found.len(), 4);
     let authors = found
         .iter()
-        .find(|s| s.operation == "query Authors" && s.text.contains("books"))
+        .find(|s| {
+            s.operation == "query Authors" && s.text.contains("books") && s.origin == "Author.books"
+        })
         .unwrap();
     assert_eq!((authors.calls, authors.rows), (2, 40));
     assert_eq!(authors.text, "SELECT * FROM books WHERE author_id = $1");
+    assert_eq!(authors.summary, "SELECT books");
+    let shelf = found.iter().find(|s| s.origin == "Shelf.books").unwrap();
+    assert_eq!((shelf.calls, shelf.rows), (1, 12));
+}
+
+#[test]
+fn resolver_paths_are_their_own_kind() {
+    let mut e = engine();
+    for i in 0..100i64 {
+        e.record_named(
+            KeyKind::Resolver,
+            "User.posts",
+            "query",
+            &call(1_000 + i, T0),
+        );
+    }
+    let fail = Call {
+        error: Some("ValueError"),
+        ..call(50, T0)
+    };
+    e.record_named(KeyKind::Resolver, "Query.users", "query", &fail);
+    // Same name, another kind: another key.
+    e.record_named(
+        KeyKind::GraphqlOperation,
+        "User.posts",
+        "query",
+        &call(5, T0),
+    );
+    let resolvers: Vec<&KeyStats> = e
+        .keys
+        .iter()
+        .filter(|(k, _)| k.kind == KeyKind::Resolver)
+        .map(|(_, s)| s)
+        .collect();
+    assert_eq!(resolvers.len(), 2);
+    let posts = resolvers.iter().find(|s| s.text == "User.posts").unwrap();
+    assert_eq!((posts.calls, posts.errors), (100, 0));
+    assert_eq!(posts.sketch.sum_ns(), 100 * 1_000 + 99 * 100 / 2);
+    let users = resolvers.iter().find(|s| s.text == "Query.users").unwrap();
+    assert_eq!((users.calls, users.errors), (1, 1));
+    assert_eq!(KeyKind::from_u8(5), Some(KeyKind::Resolver));
+    assert_eq!(KeyKind::Resolver.name(), "resolver");
+    assert_eq!(KeyKind::from_u8(6), Some(KeyKind::GraphqlDatabase));
+    assert_eq!(KeyKind::GraphqlDatabase.name(), "graphql_db");
+    assert_eq!(KeyKind::from_u8(7), None);
+    // An operation and its database side are two keys under one name.
+    assert_ne!(
+        named_id(KeyKind::GraphqlDatabase, "query Books"),
+        named_id(KeyKind::GraphqlOperation, "query Books")
+    );
 }
 
 #[test]

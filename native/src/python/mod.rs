@@ -176,7 +176,7 @@ fn kind_from_name(kind: &str) -> PyResult<KeyKind> {
         .find(|k| k.name() == kind)
         .ok_or_else(|| {
             PyTypeError::new_err(format!(
-                "unknown key kind {kind:?}: use query, graphql, cache, pool or n_plus_one"
+                "unknown key kind {kind:?}: use query, graphql, graphql_db, cache, pool, n_plus_one or resolver"
             ))
         })
 }
@@ -260,8 +260,9 @@ impl PyEngine {
     }
 
     /// Record a query repeated `repeats` times (taking `duration_ns` together) within one
-    /// GraphQL operation: an N+1 pattern.
-    #[pyo3(signature = (operation, fingerprint, repeats, duration_ns, trace_id=0, span_id=0))]
+    /// GraphQL operation, from the resolver path `resolver`: an N+1 pattern.
+    #[pyo3(signature = (operation, fingerprint, repeats, duration_ns, trace_id=0, span_id=0, resolver=""))]
+    #[allow(clippy::too_many_arguments)]
     fn record_n_plus_one(
         &self,
         operation: &str,
@@ -270,13 +271,16 @@ impl PyEngine {
         duration_ns: i64,
         trace_id: u128,
         span_id: u64,
+        resolver: &str,
     ) {
         let call = call_now(duration_ns, None, repeats, trace_id, span_id);
         let fp = &fingerprint.get().inner;
-        self.guarded((), |e| e.record_n_plus_one(operation, fp, &call));
+        self.guarded((), |e| e.record_n_plus_one(operation, resolver, fp, &call));
     }
 
-    /// Record one call of a named key: kind is "graphql" (an operation), "cache" or "pool". Returns the key id.
+    /// Record one call of a named key: kind is "graphql" (an operation), "graphql_db" (its
+    /// statements' time), "resolver" (a GraphQL resolver path), "cache" or "pool". Returns the
+    /// key id.
     #[pyo3(signature = (kind, name, operation, duration_ns, error=None, rows=-1, trace_id=0, span_id=0))]
     #[pyo3(
         text_signature = "(self, /, kind, name, operation, duration_ns, error=None, rows=-1, trace_id=0, span_id=0)"
@@ -418,6 +422,7 @@ fn row_dict<'py>(py: Python<'py>, r: &Row) -> PyResult<Bound<'py, PyDict>> {
     d.set_item("text", &r.text)?;
     d.set_item("operation", &r.operation)?;
     d.set_item("summary", &r.summary)?;
+    d.set_item("origin", &r.origin)?;
     d.set_item("calls", r.calls)?;
     d.set_item("calls_all", r.calls_all)?;
     d.set_item("errors", r.errors)?;
@@ -539,6 +544,7 @@ impl PyReport {
             d.set_item("id", format!("{:016x}", key.id))?;
             d.set_item("text", &st.text)?;
             d.set_item("summary", &st.summary)?;
+            d.set_item("origin", &st.origin)?;
             d.set_item("pid", s.pid)?;
             d.set_item("duration_ns", s.duration_ns)?;
             d.set_item("at_ns", s.at_ns)?;

@@ -142,6 +142,52 @@ proptest! {
 }
 
 #[test]
+fn resolver_keys_and_origins_round_trip_and_older_formats_still_decode() {
+    let mut e = busy_engine(2);
+    let call = Call {
+        duration_ns: 7_000,
+        now_ns: T0,
+        ..Call::default()
+    };
+    e.record_named(KeyKind::Resolver, "User.posts", "query", &call);
+    let snap = decode(&encode(&e, &writer())).unwrap();
+    let (_, posts) = snap
+        .keys
+        .iter()
+        .find(|(k, _)| k.kind == KeyKind::Resolver)
+        .unwrap();
+    assert_eq!((posts.text.as_str(), posts.calls), ("User.posts", 1));
+    let fp = crate::fingerprint::fingerprint(b"SELECT * FROM books WHERE author_id = 1");
+    let repeats = Call {
+        duration_ns: 9_000,
+        rows: 12,
+        now_ns: T0,
+        ..Call::default()
+    };
+    e.record_n_plus_one("query Shelf", "Author.books", &fp, &repeats);
+    let snap = decode(&encode(&e, &writer())).unwrap();
+    let (_, n_plus_one) = snap
+        .keys
+        .iter()
+        .find(|(k, _)| k.kind == KeyKind::NPlusOne)
+        .unwrap();
+    assert_eq!(
+        (n_plus_one.summary.as_str(), n_plus_one.origin.as_str()),
+        ("SELECT books", "Author.books")
+    );
+    // Files written before resolver keys and origins existed (no key of kind 5 in them).
+    for version in [1, 2] {
+        let old = encode_as(&busy_engine(3), &writer(), version);
+        assert_eq!(u16::from_le_bytes([old[8], old[9]]), version);
+        let snap = decode(&old).unwrap();
+        assert_eq!(snap.keys.len(), 3);
+        assert!(snap.keys.iter().all(|(_, st)| st.origin.is_empty()));
+        let calls: u64 = snap.keys.iter().map(|(_, st)| st.calls).sum();
+        assert_eq!(calls, 15);
+    }
+}
+
+#[test]
 fn named_values_round_trip_and_are_capped() {
     let mut e = busy_engine(1);
     assert!(e.set_value("exporter.traces.exported", 7));
