@@ -214,3 +214,21 @@ def test_cache_series_count_every_call_and_time_only_timed_ones() -> None:
     }
     assert durations["hit"].count == 3 and durations["miss"].count == 1
     assert durations["hit"].bucket_counts[0] == 3
+
+
+def test_resolver_and_operation_database_series() -> None:
+    engine = Engine()
+    for ms in (1, 2, 3):
+        engine.record_named("resolver", "Query.books", "query", ms * 1_000_000)
+    engine.record_named("resolver", "Book.author", "query", 500_000, "ValueError")
+    engine.record_named("graphql_db", "query Shelf", "query", 4_000_000, None, 11)
+    found = _series(engine)
+    resolvers = {
+        (dict(a)["graphql.parent.name"], dict(a)["graphql.field.name"]): p.count
+        for a, p in found["pgotel.graphql.resolver.duration"].histograms.items()
+    }
+    assert resolvers == {("Query", "books"): 3, ("Book", "author"): 1}
+    (errors,) = found["pgotel.graphql.resolver.errors"].counters.items()
+    assert dict(errors[0])["error.type"] == "ValueError" and errors[1] == 1
+    (db,) = found["pgotel.graphql.operation.database.duration"].histograms.items()
+    assert dict(db[0])["graphql.operation.name"] == "query Shelf" and db[1].sum == 0.004

@@ -114,6 +114,13 @@ def _operation_attributes(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"graphql.operation.name": row["text"], "graphql.operation.type": row["operation"]}
 
 
+def _resolver_attributes(row: Mapping[str, Any]) -> dict[str, Any]:
+    if row["overflow"]:
+        return dict(OVERFLOW)
+    parent, _, field = str(row["text"]).rpartition(".")
+    return {"graphql.parent.name": parent, "graphql.field.name": field}
+
+
 def _durations(
     report: Report, kind: str, name: str, description: str, attributes: Any
 ) -> tuple[Series, list[tuple[dict[str, Any], dict[str, Any]]]]:
@@ -222,6 +229,20 @@ def collect(report: Report) -> list[Series]:
             }
         )
         n_plus_one.increase(attrs, row["calls"])
+    resolvers, resolver_rows = _durations(
+        report,
+        "resolver",
+        "pgotel.graphql.resolver.duration",
+        "Duration of GraphQL field resolvers, per Type.field, every call (spans or not).",
+        _resolver_attributes,
+    )
+    database, _ = _durations(
+        report,
+        "graphql_db",
+        "pgotel.graphql.operation.database.duration",
+        "Database time of each GraphQL operation execution (its statements' durations summed).",
+        _operation_attributes,
+    )
     cache_calls, cache_durations = _caches(report)
     engine = Series(
         "pgotel.engine.events",
@@ -247,6 +268,11 @@ def collect(report: Report) -> list[Series]:
             operation_rows,
         ),
         n_plus_one,
+        resolvers,
+        _errors(
+            "pgotel.graphql.resolver.errors", "Resolvers that raised, by error.type.", resolver_rows
+        ),
+        database,
         cache_calls,
         cache_durations,
         engine,
