@@ -12,6 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pgotel.cli import cli
+from pgotel.cli.options import EXIT_ONLY_STOPPED
 
 APP = textwrap.dedent(
     """
@@ -75,7 +76,7 @@ def test_the_launcher_loads_every_cache_hook_and_the_cli_shows_them(
     result = CliRunner().invoke(
         cli, ["cache", "stats", "--state-dir", str(state), "--format", "json"]
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == EXIT_ONLY_STOPPED, result.output  # the app has exited
     rows = {r["cache"]: r for r in json.loads(result.stdout)}
     assert (rows["user:"]["hits"], rows["user:"]["misses"], rows["user:"]["sets"]) == (4, 1, 1)
     # Read at exit, after the app's last call: counted, not timed.

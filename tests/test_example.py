@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from examples import demo
 
 from pgotel.cli import cli
+from pgotel.cli.options import EXIT_ONLY_STOPPED
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -35,7 +36,7 @@ def _post(url: str, document: str) -> dict[str, object]:
 
 def _cli(state: Path, *args: str) -> list[dict[str, object]]:
     result = CliRunner().invoke(cli, [*args, "--state-dir", str(state), "--format", "json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == EXIT_ONLY_STOPPED, result.output  # the service has stopped
     rows: list[dict[str, object]] = json.loads(result.stdout)
     return rows
 

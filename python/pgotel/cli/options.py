@@ -119,6 +119,8 @@ def output_options(f: F) -> F:
 
 #: Exit code when there is nothing to read: no state dir, or no snapshot in it.
 EXIT_NO_SNAPSHOTS = 3
+#: Exit code after an answer made only of stopped processes' figures (a script can tell).
+EXIT_ONLY_STOPPED = 4
 
 
 def load_state(
@@ -148,6 +150,10 @@ def load_state(
             "these figures are what they wrote before they did",
             err=True,
         )
+        # The answer is still printed; the exit code says it is a post-mortem.
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.call_on_close(lambda: sys.exit(EXIT_ONLY_STOPPED))
     return view
 
 
