@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import psycopg
+import pytest
 from click.testing import CliRunner
 from examples import demo
 
@@ -41,13 +42,17 @@ def _cli(state: Path, *args: str) -> list[dict[str, object]]:
     return rows
 
 
-def test_the_service_under_load_shows_its_slow_query_n_plus_one_and_error(
-    dsn: str, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def seeded(dsn: str) -> str:
+    """The demo's tables and rows in the test database."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS reviews, books, authors")
         conn.execute(demo.SCHEMA)
-    state = tmp_path / "state"
+    return dsn
+
+
+def _serve(app: str, dsn: str, state: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`app` on uvicorn under opentelemetry-instrument, configured by env vars alone."""
     port = demo.free_port()
     url = f"http://127.0.0.1:{port}/graphql"
     env = {
@@ -65,7 +70,7 @@ def test_the_service_under_load_shows_its_slow_query_n_plus_one_and_error(
         [
             str(BIN / "opentelemetry-instrument"),
             str(BIN / "uvicorn"),
-            "examples.books_service:app",
+            app,
             f"--port={port}",
             "--host=127.0.0.1",
             "--log-level=warning",
@@ -75,6 +80,18 @@ def test_the_service_under_load_shows_its_slow_query_n_plus_one_and_error(
     )
     try:
         demo.wait_until_serving(url)
+    except BaseException:
+        service.kill()
+        raise
+    return service, url
+
+
+def test_the_service_under_load_shows_its_slow_query_n_plus_one_and_error(
+    seeded: str, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    service, url = _serve("examples.books_service:app", seeded, state)
+    try:
         subprocess.run(
             [sys.executable, "-m", "examples.load", url, "3"],
             cwd=ROOT,
@@ -123,3 +140,24 @@ def test_the_demo_script_runs_end_to_end_in_a_short_mode() -> None:
     ):
         assert f"$ pgotel {command}" in out.stdout
     assert "query Shelf" in out.stdout and "service, Redis and PostgreSQL stopped" in out.stdout
+
+
+def test_the_ariadne_variant_is_instrumented_the_same_way(seeded: str, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    service, url = _serve("examples.books_ariadne:app", seeded, state)
+    shelf = "query Shelf { books(offset: 0, limit: 12) { title author } }"
+    try:
+        books = _post(url, shelf)["data"]["books"]  # type: ignore[index]
+        assert len(books) == 12 and books[0] == {"title": "book 1", "author": "author 2"}
+        for _ in range(2):
+            _post(url, shelf)
+        assert _post(url, 'query Search { search(text: "999") }')["data"] == {"search": 280}
+    finally:
+        service.send_signal(signal.SIGTERM)
+        service.wait(timeout=30)
+    ops = {r["text"]: r for r in _cli(state, "graphql", "ops")}
+    # Per operation: the page and 12 authors, each with the COMMIT its pool block ends with.
+    assert ops["query Shelf"]["calls"] == 3 and ops["query Shelf"]["rows"] == 3 * 26
+    (n_plus_one,) = _cli(state, "graphql", "n-plus-one")
+    assert (n_plus_one["operation"], n_plus_one["resolver"]) == ("query Shelf", "Book.author")
+    assert n_plus_one["calls"] == 3 and n_plus_one["rows"] == 36
