@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -18,7 +19,7 @@ from pgotel import Engine, merge_snapshots
 from pgotel.exporters.local import write_atomic
 from pgotel.exporters.watch import ExportHealth, WatchedBatchSpanProcessor
 from pgotel.health import Status, check
-from tests.otlp_receiver import Receiver
+from tests.otlp_receiver import Receiver, attributes
 
 
 @pytest.fixture
@@ -124,3 +125,53 @@ def test_exit_with_a_collector_that_never_answers_is_bounded(
     (snapshot,) = (tmp_path / "state").glob("*.pgotel")
     rows = merge_snapshots([snapshot.read_bytes()]).rows()
     assert [r["calls"] for r in rows if r["text"] == "SELECT $1"] == [20]
+
+
+WAITER = textwrap.dedent(
+    """
+    import sys, time
+    import psycopg
+
+    with psycopg.connect(sys.argv[1]) as conn:
+        for _ in range(7):
+            conn.execute("SELECT 1")
+    print("ready", flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def test_a_sigterm_hands_the_last_spans_and_metrics_over_before_dying(
+    dsn: str, tmp_path: Path, receiver: Receiver
+) -> None:
+    launcher = Path(sys.executable).parent / "opentelemetry-instrument"
+    env = {
+        **os.environ,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.http_endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_LOGS_EXPORTER": "none",
+        # Nothing would go out on its own before the signal.
+        "OTEL_BSP_SCHEDULE_DELAY": "600000",
+        "OTEL_METRIC_EXPORT_INTERVAL": "600000",
+        "PGOTEL_STATE_DIR": str(tmp_path / "state"),
+    }
+    proc = subprocess.Popen(
+        [str(launcher), sys.executable, "-c", WAITER, dsn],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    assert receiver.spans() == []
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGTERM, stderr  # it still dies by the signal
+    assert len([s for _, s in receiver.spans() if s.name == "SELECT"]) == 7
+    counts = {
+        attributes(p.attributes)["db.operation.name"]: p.count
+        for scope, m in receiver.metrics()
+        if scope == "pgotel" and m.name == "db.client.operation.duration"
+        for p in m.histogram.data_points
+    }
+    assert counts == {"SELECT": 7, "COMMIT": 1}

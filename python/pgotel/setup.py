@@ -63,6 +63,10 @@ def configure(
         exporter = None
         if config.local_exporter:
             exporter = _start_local_exporter(engine)
+            if exporter is not None:
+                # On a SIGTERM that ends the process, atexit never runs: flush from the handler.
+                timeout = config.shutdown_timeout_s
+                exporter.before_dying = lambda: _stop_sdk(timeout, time.monotonic() + timeout)
         prometheus = _start_prometheus(engine) if config.prometheus_port else None
         if config.health_port is not None:
             from pgotel import health_server
@@ -80,7 +84,6 @@ def shutdown(timeout_s: float | None = None) -> bool:
     collector that never answers, and returns whether everything was handed
     over in time. Runs at exit by itself.
     """
-    from opentelemetry import metrics, trace
 
     if timeout_s is None:
         timeout_s = settings().shutdown_timeout_s
@@ -93,6 +96,13 @@ def shutdown(timeout_s: float | None = None) -> bool:
         state.local_exporter.shutdown(timeout_s=min(timeout_s, 1.0))
     if state is not None and state.prometheus is not None:
         state.prometheus.shutdown()
+    return _stop_sdk(timeout_s, deadline)
+
+
+def _stop_sdk(timeout_s: float, deadline: float) -> bool:
+    """Shut the SDK's providers down (the last export), waiting until `deadline` at most."""
+    from opentelemetry import metrics, trace
+
     providers = [trace.get_tracer_provider(), metrics.get_meter_provider()]
     done = threading.Event()
 

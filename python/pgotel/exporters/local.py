@@ -19,6 +19,7 @@ import socket
 import stat
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -120,6 +121,8 @@ class LocalExporter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._previous_sigterm: Any = None
+        #: Called on a SIGTERM that will end the process (no atexit will run).
+        self.before_dying: Callable[[], object] | None = None
 
     def _new_identity(self) -> None:
         self.pid = os.getpid()
@@ -210,6 +213,12 @@ class LocalExporter:
         if callable(previous):
             previous(signum, frame)
             return
+        # About to die without atexit: hand the last spans and metrics over first (bounded).
+        if self.before_dying is not None:
+            try:
+                self.before_dying()
+            except Exception as exc:
+                report_fault(self.engine, "local exporter (SIGTERM)", exc)
         # The default action: die by the signal, as the process would have without pgotel.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
