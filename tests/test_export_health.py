@@ -124,3 +124,38 @@ def test_exit_with_a_collector_that_never_answers_is_bounded(
     (snapshot,) = (tmp_path / "state").glob("*.pgotel")
     rows = merge_snapshots([snapshot.read_bytes()]).rows()
     assert [r["calls"] for r in rows if r["text"] == "SELECT $1"] == [20]
+
+
+def test_a_forked_child_counts_its_own_exports_and_never_inherits_a_held_lock() -> None:
+    # Found by review: the figures and lock of ExportHealth crossed fork unchanged. A child
+    # reported the parent's exports and losses as its own (counted twice by `pgotel health`),
+    # and a fork while the exporter thread held the lock left every span end in the child
+    # waiting on a lock no thread would release.
+    engine = Engine()
+    health = ExportHealth(engine, "spans")
+    health.produced(7)
+    health.exported(5, ok=True, queued=0)
+    read, write = os.pipe()
+    health._lock.acquire()  # as if the exporter thread were publishing at the fork
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                engine.reset()  # as the runtime's engine is reset in a child
+                held = health._lock.locked()
+                if not held:
+                    health.produced()
+                    health.exported(1, ok=True, queued=0)
+                values = merge_snapshots([engine.snapshot()]).processes[0]["values"]
+                answer = f"{held} {values.get('exporter.spans.produced')} "
+                answer += f"{values.get('exporter.spans.exported')} "
+                answer += f"{values.get('exporter.spans.dropped')}"
+                os.write(write, answer.encode())
+            finally:
+                os._exit(0)
+    finally:
+        health._lock.release()
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as answer:
+        assert answer.read() == "False 1 1 0"
