@@ -214,3 +214,42 @@ def test_cache_series_count_every_call_and_time_only_timed_ones() -> None:
     }
     assert durations["hit"].count == 3 and durations["miss"].count == 1
     assert durations["hit"].bucket_counts[0] == 3
+
+
+def test_histogram_counts_match_their_buckets_when_a_duration_was_rejected() -> None:
+    # Found by review: a call whose duration the sketch rejects (a span of another
+    # instrumentation that ends before it starts, the wall clock stepped back) counted in the
+    # histogram's count but in no bucket: Prometheus' +Inf bucket and _count disagreed, and the
+    # OTLP point's count was not the sum of its bucket counts.
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from pgotel.processor import AggregatingSpanProcessor
+
+    engine = _engine()
+    provider = TracerProvider()
+    provider.add_span_processor(AggregatingSpanProcessor(engine))
+    tracer = provider.get_tracer("some.orm")
+    attrs = {"db.system.name": "postgresql", "db.query.text": "SELECT * FROM users WHERE id = 3"}
+    span = tracer.start_span("SELECT users", attributes=attrs, start_time=2_000_000_000)
+    span.end(end_time=1_000_000_000)
+    assert engine.stats()["rejected"] == 1
+    (queries,) = [
+        s
+        for s in metrics.collect(merge_snapshots([engine.snapshot()]))
+        if s.name == "db.client.operation.duration"
+    ]
+    for point in queries.histograms.values():
+        assert point.count == sum(point.bucket_counts)
+    families = {f.name: f for f in text_string_to_metric_families(prometheus.exposition([queries]))}
+    samples = families["db_client_operation_duration_seconds"].samples
+    for sample in samples:
+        if sample.name.endswith("_count"):
+            labels = dict(sample.labels)
+            inf = [
+                s.value
+                for s in samples
+                if s.name.endswith("_bucket")
+                and s.labels.get("le") == "+Inf"
+                and {k: v for k, v in s.labels.items() if k != "le"} == labels
+            ]
+            assert inf == [sample.value]

@@ -121,9 +121,11 @@ def _durations(
     rows = []
     for row in report.histograms(kind, DURATION_BOUNDS_NS):
         attrs = attributes(row)
+        # The calls whose duration the sketch took: a rejected one (negative, or beyond the
+        # sketch's range) is in no bucket, so it cannot be in the count (see pgotel.engine.events).
         series.observe(
             attrs,
-            row["calls"],
+            sum(row["bucket_counts"]),
             row["total_ns"] / 1e9,
             _seconds(row["min_ns"]),
             _seconds(row["max_ns"]),
