@@ -319,3 +319,21 @@ def test_a_cancelled_pipeline_sync_leaves_no_statement_open(dsn: str, traced: Tr
         StatusCode.ERROR,
     ]
     assert traced.engine.stats()["internal_errors"] == 0
+
+
+def test_a_named_cursor_executed_again_and_again_holds_one_run(dsn: str, traced: Traced) -> None:
+    # Found by review: each execute of a named cursor registered a finalizer holding its run
+    # (call and span) until the cursor was collected: a long-lived cursor executed in a loop
+    # held every run it ever made.
+    import gc
+
+    from pgotel.instrumentation.psycopg_server_cursor import _Run
+
+    with psycopg.connect(dsn) as conn, conn.cursor(name="looped") as cur:
+        for n in range(30):
+            cur.execute("SELECT generate_series(1, %s)", (n + 1,))
+            assert len(cur.fetchall()) == n + 1
+        gc.collect()
+        assert sum(isinstance(o, _Run) for o in gc.get_objects()) == 1
+    row = traced.rows()["SELECT generate_series($1, $2)"]
+    assert (row["calls"], row["rows"]) == (30, sum(range(1, 31)))
