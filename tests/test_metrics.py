@@ -20,7 +20,7 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource
 from prometheus_client.parser import text_string_to_metric_families
 
-from pgotel import Engine, merge_snapshots
+from pgotel import Engine, fingerprint, merge_snapshots
 from pgotel.config import Settings
 from pgotel.exporters import metrics, prometheus
 from pgotel.exporters.local import write_atomic
@@ -253,3 +253,30 @@ def test_histogram_counts_match_their_buckets_when_a_duration_was_rejected() -> 
                 and {k: v for k, v in s.labels.items() if k != "le"} == labels
             ]
             assert inf == [sample.value]
+
+
+def test_graphql_metric_attributes_carry_the_operation_name_not_the_engine_key() -> None:
+    # Found by review: the engine keys GraphQL operations as "query Books" and N+1 patterns
+    # under that key too; the metrics put the whole key in graphql.operation.name, where the
+    # spans (and the semantic conventions) have "Books".
+    from graphql import build_schema, graphql_sync
+
+    from pgotel.instrumentation.graphql import GraphQLInstrumentor
+
+    engine = Engine()
+    GraphQLInstrumentor().instrument(engine=engine)
+    try:
+        schema = build_schema("type Query { hello: String }")
+        for document in ("query Books { hello }", "{ hello }", "mutation M { x }"):
+            graphql_sync(schema, document, root_value={"hello": "hi"})
+    finally:
+        GraphQLInstrumentor().uninstrument()
+    engine.record_n_plus_one(
+        "query Shelf", fingerprint("SELECT * FROM books WHERE author_id = 1"), 12, 9_000
+    )
+    found = {s.name: s for s in metrics.collect(merge_snapshots([engine.snapshot()]))}
+    operations = [dict(a) for a in found["pgotel.graphql.operation.duration"].histograms]
+    assert {"graphql.operation.type": "query", "graphql.operation.name": "Books"} in operations
+    assert {"graphql.operation.type": "query"} in operations  # anonymous: no name
+    (n_plus_one,) = found["pgotel.graphql.n_plus_one"].counters
+    assert dict(n_plus_one)["graphql.operation.name"] == "Shelf"
