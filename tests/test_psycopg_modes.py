@@ -208,6 +208,23 @@ def test_a_commit_that_fails_is_recorded_as_failed(dsn: str, table: str, traced:
     assert traced.rows()["COMMIT"]["error_codes"] == [("23505", 1)]
 
 
+def test_a_commit_or_rollback_psycopg_refuses_to_send_records_nothing(
+    dsn: str, traced: Traced
+) -> None:
+    # Found by review: commit() and rollback() inside a transaction() block (or a two-phase
+    # transaction) raise ProgrammingError before anything is sent, yet were recorded as a
+    # failed COMMIT or ROLLBACK statement.
+    with psycopg.connect(dsn) as conn, conn.transaction():
+        conn.execute("SELECT 1")
+        with pytest.raises(psycopg.ProgrammingError):
+            conn.commit()
+        with pytest.raises(psycopg.ProgrammingError):
+            conn.rollback()
+    rows = traced.rows()
+    assert (rows["COMMIT"]["calls"], rows["COMMIT"]["errors"]) == (1, 0)  # the block's own
+    assert "ROLLBACK" not in rows
+
+
 # ---------------------------------------------------------------- COPY bytes
 
 
