@@ -94,7 +94,9 @@ def pane(tmp_path: Path) -> Iterator[tuple[Pane, Path]]:
     if TMUX is None:
         pytest.skip("tmux is not installed: the live view cannot be driven in a terminal")
     state = prepare_state_dir(tmp_path / "state")
-    p = Pane(f"pgotel-test-{os.getpid()}")
+    # A socket per test: the previous test's server may still be exiting after kill-server,
+    # and a new session on its socket then fails (seen as a flaky setup error under load).
+    p = Pane(f"pgotel-test-{os.getpid()}-{tmp_path.name}")
     command = shlex.join(
         [sys.executable, "-m", "pgotel", "top", "--state-dir", str(state), "--interval", "0.2"]
     )

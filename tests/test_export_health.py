@@ -175,3 +175,38 @@ def test_a_sigterm_hands_the_last_spans_and_metrics_over_before_dying(
         for p in m.histogram.data_points
     }
     assert counts == {"SELECT": 7, "COMMIT": 1}
+
+
+def test_a_forked_child_counts_its_own_exports_and_never_inherits_a_held_lock() -> None:
+    # Found by review: the figures and lock of ExportHealth crossed fork unchanged. A child
+    # reported the parent's exports and losses as its own (counted twice by `pgotel health`),
+    # and a fork while the exporter thread held the lock left every span end in the child
+    # waiting on a lock no thread would release.
+    engine = Engine()
+    health = ExportHealth(engine, "spans")
+    health.produced(7)
+    health.exported(5, ok=True, queued=0)
+    read, write = os.pipe()
+    health._lock.acquire()  # as if the exporter thread were publishing at the fork
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                engine.reset()  # as the runtime's engine is reset in a child
+                held = health._lock.locked()
+                if not held:
+                    health.produced()
+                    health.exported(1, ok=True, queued=0)
+                values = merge_snapshots([engine.snapshot()]).processes[0]["values"]
+                answer = f"{held} {values.get('exporter.spans.produced')} "
+                answer += f"{values.get('exporter.spans.exported')} "
+                answer += f"{values.get('exporter.spans.dropped')}"
+                os.write(write, answer.encode())
+            finally:
+                os._exit(0)
+    finally:
+        health._lock.release()
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as answer:
+        assert answer.read() == "False 1 1 0"

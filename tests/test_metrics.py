@@ -20,7 +20,7 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource
 from prometheus_client.parser import text_string_to_metric_families
 
-from pgotel import Engine, merge_snapshots
+from pgotel import Engine, fingerprint, merge_snapshots
 from pgotel.config import Settings
 from pgotel.exporters import metrics, prometheus
 from pgotel.exporters.local import write_atomic
@@ -231,4 +231,70 @@ def test_resolver_and_operation_database_series() -> None:
     (errors,) = found["pgotel.graphql.resolver.errors"].counters.items()
     assert dict(errors[0])["error.type"] == "ValueError" and errors[1] == 1
     (db,) = found["pgotel.graphql.operation.database.duration"].histograms.items()
-    assert dict(db[0])["graphql.operation.name"] == "query Shelf" and db[1].sum == 0.004
+    assert dict(db[0])["graphql.operation.name"] == "Shelf" and db[1].sum == 0.004
+
+
+def test_histogram_counts_match_their_buckets_when_a_duration_was_rejected() -> None:
+    # Found by review: a call whose duration the sketch rejects (a span of another
+    # instrumentation that ends before it starts, the wall clock stepped back) counted in the
+    # histogram's count but in no bucket: Prometheus' +Inf bucket and _count disagreed, and the
+    # OTLP point's count was not the sum of its bucket counts.
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from pgotel.processor import AggregatingSpanProcessor
+
+    engine = _engine()
+    provider = TracerProvider()
+    provider.add_span_processor(AggregatingSpanProcessor(engine))
+    tracer = provider.get_tracer("some.orm")
+    attrs = {"db.system.name": "postgresql", "db.query.text": "SELECT * FROM users WHERE id = 3"}
+    span = tracer.start_span("SELECT users", attributes=attrs, start_time=2_000_000_000)
+    span.end(end_time=1_000_000_000)
+    assert engine.stats()["rejected"] == 1
+    (queries,) = [
+        s
+        for s in metrics.collect(merge_snapshots([engine.snapshot()]))
+        if s.name == "db.client.operation.duration"
+    ]
+    for point in queries.histograms.values():
+        assert point.count == sum(point.bucket_counts)
+    families = {f.name: f for f in text_string_to_metric_families(prometheus.exposition([queries]))}
+    samples = families["db_client_operation_duration_seconds"].samples
+    for sample in samples:
+        if sample.name.endswith("_count"):
+            labels = dict(sample.labels)
+            inf = [
+                s.value
+                for s in samples
+                if s.name.endswith("_bucket")
+                and s.labels.get("le") == "+Inf"
+                and {k: v for k, v in s.labels.items() if k != "le"} == labels
+            ]
+            assert inf == [sample.value]
+
+
+def test_graphql_metric_attributes_carry_the_operation_name_not_the_engine_key() -> None:
+    # Found by review: the engine keys GraphQL operations as "query Books" and N+1 patterns
+    # under that key too; the metrics put the whole key in graphql.operation.name, where the
+    # spans (and the semantic conventions) have "Books".
+    from graphql import build_schema, graphql_sync
+
+    from pgotel.instrumentation.graphql import GraphQLInstrumentor
+
+    engine = Engine()
+    GraphQLInstrumentor().instrument(engine=engine)
+    try:
+        schema = build_schema("type Query { hello: String }")
+        for document in ("query Books { hello }", "{ hello }", "mutation M { x }"):
+            graphql_sync(schema, document, root_value={"hello": "hi"})
+    finally:
+        GraphQLInstrumentor().uninstrument()
+    engine.record_n_plus_one(
+        "query Shelf", fingerprint("SELECT * FROM books WHERE author_id = 1"), 12, 9_000
+    )
+    found = {s.name: s for s in metrics.collect(merge_snapshots([engine.snapshot()]))}
+    operations = [dict(a) for a in found["pgotel.graphql.operation.duration"].histograms]
+    assert {"graphql.operation.type": "query", "graphql.operation.name": "Books"} in operations
+    assert {"graphql.operation.type": "query"} in operations  # anonymous: no name
+    (n_plus_one,) = found["pgotel.graphql.n_plus_one"].counters
+    assert dict(n_plus_one)["graphql.operation.name"] == "Shelf"

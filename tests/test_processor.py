@@ -145,3 +145,26 @@ def test_spans_built_outside_the_sdk_tracer_use_the_public_api() -> None:
     assert (sample["text"], sample["duration_ns"]) == ("SELECT * FROM t WHERE a = $1", 3_000)
     assert sample["trace_id"] == f"{0xABC:032x}"
     assert engine.stats()["internal_errors"] == 0
+
+
+def test_a_forked_child_never_inherits_a_held_coverage_or_fault_lock() -> None:
+    # Found by review: the module locks of coverage (taken for every statement under an ORM
+    # span) and faults crossed fork as they were: a fork while another thread held one left
+    # the child's next statement (or fault) waiting on a lock no thread would release.
+    import os
+
+    from pgotel import coverage, faults
+
+    read, write = os.pipe()
+    with coverage._lock, faults._lock:  # as if app threads were inside at the fork
+        pid = os.fork()
+        if pid == 0:
+            try:
+                held = f"{coverage._lock.locked()} {faults._lock.locked()}"
+                os.write(write, held.encode())
+            finally:
+                os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as answer:
+        assert answer.read() == "False False"

@@ -365,3 +365,31 @@ def test_the_app_sees_the_same_either_way(dsn: str, sampler: Sampler, env: dict[
     assert traced.engine.stats()["internal_errors"] == 0
     if sampler is ALWAYS_ON:
         assert len(traced.spans()) > 50
+
+
+def test_an_async_stream_closed_early_frees_its_connection_at_once(dsn: str) -> None:
+    # Found by review: closing the instrumented async stream (aclosing, or an `async with`
+    # around it) left psycopg's own stream generator unclosed until the event loop finalized
+    # it: the connection stayed ACTIVE with its lock held, so a pool given it back discarded it.
+    from contextlib import aclosing
+
+    def state_after_early_close() -> list[Any]:
+        async def main() -> list[Any]:
+            async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+                cur = conn.cursor()
+                async with aclosing(cur.stream("SELECT generate_series(1, 100000)")) as rows:
+                    async for _row in rows:
+                        break
+                status, locked = conn.pgconn.transaction_status, conn.lock.locked()
+                after = await (await conn.execute("SELECT 42")).fetchone()
+                return [status, locked, after]
+
+        return asyncio.run(main())
+
+    plain = state_after_early_close()
+    traced = _instrument()
+    try:
+        assert state_after_early_close() == plain == [0, False, (42,)]
+    finally:
+        PsycopgInstrumentor().uninstrument()
+    assert traced.rows()["SELECT generate_series($1, $2)"]["calls"] == 1

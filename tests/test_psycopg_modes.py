@@ -208,6 +208,23 @@ def test_a_commit_that_fails_is_recorded_as_failed(dsn: str, table: str, traced:
     assert traced.rows()["COMMIT"]["error_codes"] == [("23505", 1)]
 
 
+def test_a_commit_or_rollback_psycopg_refuses_to_send_records_nothing(
+    dsn: str, traced: Traced
+) -> None:
+    # Found by review: commit() and rollback() inside a transaction() block (or a two-phase
+    # transaction) raise ProgrammingError before anything is sent, yet were recorded as a
+    # failed COMMIT or ROLLBACK statement.
+    with psycopg.connect(dsn) as conn, conn.transaction():
+        conn.execute("SELECT 1")
+        with pytest.raises(psycopg.ProgrammingError):
+            conn.commit()
+        with pytest.raises(psycopg.ProgrammingError):
+            conn.rollback()
+    rows = traced.rows()
+    assert (rows["COMMIT"]["calls"], rows["COMMIT"]["errors"]) == (1, 0)  # the block's own
+    assert "ROLLBACK" not in rows
+
+
 # ---------------------------------------------------------------- COPY bytes
 
 
@@ -319,3 +336,21 @@ def test_a_cancelled_pipeline_sync_leaves_no_statement_open(dsn: str, traced: Tr
         StatusCode.ERROR,
     ]
     assert traced.engine.stats()["internal_errors"] == 0
+
+
+def test_a_named_cursor_executed_again_and_again_holds_one_run(dsn: str, traced: Traced) -> None:
+    # Found by review: each execute of a named cursor registered a finalizer holding its run
+    # (call and span) until the cursor was collected: a long-lived cursor executed in a loop
+    # held every run it ever made.
+    import gc
+
+    from pgotel.instrumentation.psycopg_server_cursor import _Run
+
+    with psycopg.connect(dsn) as conn, conn.cursor(name="looped") as cur:
+        for n in range(30):
+            cur.execute("SELECT generate_series(1, %s)", (n + 1,))
+            assert len(cur.fetchall()) == n + 1
+        gc.collect()
+        assert sum(isinstance(o, _Run) for o in gc.get_objects()) == 1
+    row = traced.rows()["SELECT generate_series($1, $2)"]
+    assert (row["calls"], row["rows"]) == (30, sum(range(1, 31)))

@@ -8,6 +8,7 @@ here by its ids; the processor looks it up once, when the span ends.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from contextvars import ContextVar
@@ -17,6 +18,16 @@ MAX_COVERED = 4096
 
 _covered: OrderedDict[tuple[int, int], None] = OrderedDict()
 _lock = threading.Lock()
+
+
+def _after_fork() -> None:
+    # Another thread of the parent may have held the lock at the fork: the child gets its own.
+    global _lock
+    _lock = threading.Lock()
+    _covered.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def cover(trace_id: int, span_id: int) -> None:

@@ -7,6 +7,7 @@ pgotel never lets its own failure reach the app. Every hook catches, calls
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -18,6 +19,15 @@ LOG_INTERVAL_S = 60.0
 
 _last_logged: dict[str, float] = {}
 _lock = threading.Lock()
+
+
+def _after_fork() -> None:
+    # Another thread of the parent may have held the lock at the fork: the child gets its own.
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def report_fault(engine: Engine | None, where: str, exc: BaseException) -> None:

@@ -108,10 +108,26 @@ def _query_attributes(row: Mapping[str, Any]) -> dict[str, Any]:
     return attrs
 
 
+def _operation_name(key: str, kind: str) -> str | None:
+    """The operation's own name in its engine key ("query Books" is "Books"), None when
+    anonymous; a subscription's events ("subscription Feed event") are named as it is."""
+    prefix = kind + " "
+    if not key.startswith(prefix):
+        return key  # "(parse error)" and "(validation error)" are kept as they are
+    name = key[len(prefix) :]
+    if kind == "subscription" and name.endswith(" event"):
+        name = name[: -len(" event")]
+    return None if name == "(anonymous)" else name
+
+
 def _operation_attributes(row: Mapping[str, Any]) -> dict[str, Any]:
     if row["overflow"]:
         return dict(OVERFLOW)
-    return {"graphql.operation.name": row["text"], "graphql.operation.type": row["operation"]}
+    attrs = {"graphql.operation.type": row["operation"]}
+    name = _operation_name(row["text"], row["operation"])
+    if name is not None:
+        attrs["graphql.operation.name"] = name
+    return attrs
 
 
 def _resolver_attributes(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,9 +144,11 @@ def _durations(
     rows = []
     for row in report.histograms(kind, DURATION_BOUNDS_NS):
         attrs = attributes(row)
+        # The calls whose duration the sketch took: a rejected one (negative, or beyond the
+        # sketch's range) is in no bucket, so it cannot be in the count (see pgotel.engine.events).
         series.observe(
             attrs,
-            row["calls"],
+            sum(row["bucket_counts"]),
             row["total_ns"] / 1e9,
             _seconds(row["min_ns"]),
             _seconds(row["max_ns"]),
@@ -220,14 +238,14 @@ def collect(report: Report) -> list[Series]:
         False,
     )
     for row in report.histograms("n_plus_one", []):
-        attrs = (
-            dict(OVERFLOW)
-            if row["overflow"]
-            else {
-                "graphql.operation.name": row["operation"],
-                "db.query.summary": row["summary"],
-            }
-        )
+        if row["overflow"]:
+            attrs = dict(OVERFLOW)
+        else:
+            attrs = {"db.query.summary": row["summary"]}
+            # An N+1 row's operation is its operation's engine key ("query Shelf").
+            name = _operation_name(row["operation"], row["operation"].split(" ", 1)[0])
+            if name is not None:
+                attrs["graphql.operation.name"] = name
         n_plus_one.increase(attrs, row["calls"])
     resolvers, resolver_rows = _durations(
         report,

@@ -16,8 +16,10 @@ exact once the queue is flushed.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -41,6 +43,22 @@ class ExportHealth:
         self._lock = threading.Lock()
         self._failing = False
         self._publish()
+        # A forked child counts from zero (its engine was reset) with a lock of its own: the
+        # parent's could be held by its exporter thread, which the child does not have.
+        # Weakly: the hook stays registered for good and must not keep this object alive.
+        after_fork = weakref.WeakMethod(self._after_fork)
+
+        def in_child() -> None:
+            method = after_fork()
+            if method is not None:
+                method()
+
+        os.register_at_fork(after_in_child=in_child)
+
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
+        self.figures = dict.fromkeys(FIGURES, 0)
+        self._failing = False
 
     def produced(self, n: int = 1) -> None:
         """Called by the app's threads: counts only; the exporter's thread publishes."""

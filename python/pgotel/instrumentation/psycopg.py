@@ -669,12 +669,18 @@ def _wrap_stream_async(original: Callable[..., Any], hooks: _Hooks) -> Callable[
     async def stream(self: Any, query: Any, params: Any = _UNSET, *args: Any, **kwargs: Any) -> Any:
         call, sent = hooks.begin(self, query, params, False)
         rows = 0
+        inner = original(self, sent, *_given(params, args), **kwargs)
         try:
-            async for row in original(self, sent, *_given(params, args), **kwargs):
+            async for row in inner:
                 rows += 1
                 yield row
         except GeneratorExit:
-            hooks.finish(call, self, rows)
+            try:
+                # psycopg's stream cleans up (cancels, frees the connection) when it is closed:
+                # now, as it would be without pgotel, not whenever the event loop finalizes it.
+                await inner.aclose()
+            finally:
+                hooks.finish(call, self, rows)
             raise
         except BaseException as exc:
             hooks.fail(call, exc)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class _Run:
     """One named cursor's query, from DECLARE to close."""
 
-    __slots__ = ("busy_ns", "call", "done", "error", "fetches", "rows")
+    __slots__ = ("busy_ns", "call", "done", "error", "fetches", "finalizer", "rows")
 
     def __init__(self, call: _Call, declare_ns: int) -> None:
         self.call = call
@@ -36,6 +36,7 @@ class _Run:
         self.fetches = 0
         self.error: BaseException | None = None
         self.done = False
+        self.finalizer: weakref.finalize[Any, Any] | None = None
 
 
 class CursorRuns:
@@ -55,7 +56,8 @@ class CursorRuns:
             self._runs[cursor] = run
             # A cursor the app never closes still gets its record when it is collected.
             # Not at interpreter exit: the SDK may be shut down by then.
-            weakref.finalize(cursor, self._end, run).atexit = False
+            run.finalizer = weakref.finalize(cursor, self._end, run)
+            run.finalizer.atexit = False
         except BaseException as exc:
             if is_fatal(exc):
                 raise
@@ -92,6 +94,8 @@ class CursorRuns:
         if run.done:
             return
         run.done = True
+        if run.finalizer is not None:  # ended before the cursor was collected: let the run go
+            run.finalizer.detach()
         span = run.call.span
         if span.is_recording():
             span.set_attribute("pgotel.fetches", run.fetches)

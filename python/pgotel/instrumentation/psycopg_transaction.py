@@ -17,8 +17,11 @@ Wrapper = Callable[[Any, "_Hooks"], Any]
 
 
 def _in_transaction(conn: Any) -> bool:
-    """Will commit()/rollback() send anything? Not when idle or in autocommit."""
+    """Will commit()/rollback() send anything? Not when idle or in autocommit, nor inside a
+    `transaction()` block or a two-phase transaction (psycopg refuses before sending)."""
     try:
+        if conn._num_transactions or conn._tpc:
+            return False
         return bool(conn.pgconn.transaction_status != 0)  # 0 is libpq's PQTRANS_IDLE
     except Exception:
         return True
