@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 import urllib.error
@@ -298,3 +299,34 @@ def test_graphql_metric_attributes_carry_the_operation_name_not_the_engine_key()
     assert {"graphql.operation.type": "query"} in operations  # anonymous: no name
     (n_plus_one,) = found["pgotel.graphql.n_plus_one"].counters
     assert dict(n_plus_one)["graphql.operation.name"] == "Shelf"
+
+
+def test_a_forked_child_lets_go_of_the_prometheus_port_and_retries_it(tmp_path: Path) -> None:
+    port = _free_port()
+    config = Settings.from_env(
+        {
+            "PGOTEL_PROMETHEUS_PORT": str(port),
+            "PGOTEL_LOCAL_EXPORTER": "false",
+            "PGOTEL_SNAPSHOT_INTERVAL": "0.05",
+        }
+    )
+    server = prometheus.PrometheusServer(Engine(), config).start()
+    deadline = time.monotonic() + 10
+    while server.server is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.server is not None
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            while server.bind_failures == 0 and time.monotonic() < deadline:
+                time.sleep(0.02)  # the parent still serves: the child's bind fails, and retries
+            os.write(write, f"{server.server} {server.bind_failures > 0}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as pipe:
+        assert pipe.read() == "None True"
+    assert _get(f"http://127.0.0.1:{port}/metrics")[0] == 200  # the parent serves on
+    server.shutdown()

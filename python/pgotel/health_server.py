@@ -103,4 +103,7 @@ def start(config: Settings) -> HealthServer | None:
         return None
     thread = threading.Thread(target=server.serve_forever, name="pgotel-health", daemon=True)
     thread.start()
+    # A forked child has the listening socket but not the thread: let go of the port, which
+    # the parent serves (the answer covers every process of the state dir either way).
+    os.register_at_fork(after_in_child=server.socket.close)
     return server

@@ -104,7 +104,19 @@ class PrometheusServer:
 
     def start(self) -> PrometheusServer:
         threading.Thread(target=self._run, name="pgotel-prometheus", daemon=True).start()
+        os.register_at_fork(after_in_child=self._after_fork)
         return self
+
+    def _after_fork(self) -> None:
+        # The child has the listening socket but not the thread serving it: let go of the
+        # port and, like any other worker, try to take it over should the parent go.
+        server, self.server = self.server, None
+        if server is not None:
+            server.socket.close()
+        if not self._stop.is_set():
+            self._stop = threading.Event()
+            self.bind_failures = 0
+            threading.Thread(target=self._run, name="pgotel-prometheus", daemon=True).start()
 
     def _run(self) -> None:
         warned = False
