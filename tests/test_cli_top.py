@@ -94,7 +94,7 @@ def pane(tmp_path: Path) -> Iterator[tuple[Pane, Path]]:
     if TMUX is None:
         pytest.skip("tmux is not installed: the live view cannot be driven in a terminal")
     state = prepare_state_dir(tmp_path / "state")
-    p = Pane(f"pgotel-test-{os.getpid()}")
+    p = Pane(f"pgotel-test-{os.getpid()}-{tmp_path.name}")
     command = shlex.join(
         [sys.executable, "-m", "pgotel", "top", "--state-dir", str(state), "--interval", "0.2"]
     )
