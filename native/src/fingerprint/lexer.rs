@@ -50,7 +50,7 @@ pub const fn kw(word: &str) -> u128 {
     packed
 }
 
-fn pack_lowercase(bytes: &[u8]) -> u128 {
+pub fn pack_lowercase(bytes: &[u8]) -> u128 {
     if bytes.len() > 16 {
         return 0;
     }
@@ -148,6 +148,8 @@ fn is_op_char(c: u8) -> bool {
 /// Where the lexer hands its tokens, in order: a `Vec` for the normalizer, or
 /// the shape key writer (see `shape`), which needs no token list at all.
 pub trait Sink {
+    /// Whether tokens need their `word` (packing costs a few ns per identifier).
+    const WORDS: bool = true;
     fn token(&mut self, src: &[u8], tok: Token);
 }
 
@@ -207,7 +209,7 @@ impl<S: Sink> Lexer<'_, &mut S> {
 
     #[inline(always)]
     fn push(&mut self, kind: Kind, start: usize, unterminated: bool) {
-        let word = if kind == Kind::Ident {
+        let word = if S::WORDS && kind == Kind::Ident {
             pack_lowercase(&self.src[start..self.pos])
         } else {
             0

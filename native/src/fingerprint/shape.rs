@@ -12,7 +12,7 @@
 //! Keys are compared whole, not by hash: equal keys are equal texts up to
 //! what the fingerprint ignores, never a hash collision.
 
-use super::lexer::{kw, scan, Kind, Sink, Token};
+use super::lexer::{pack_lowercase, scan, Kind, Sink, Token};
 use super::normalize::LIST_ENDERS;
 
 const SPACE: u8 = 1 << 4;
@@ -40,20 +40,38 @@ struct Writer<'b> {
     /// tracked exactly as `Normalizer::token` tracks them.
     depth: usize,
     positional: Option<usize>,
-    /// The previous token's kind and keyword.
-    prev: Option<(Kind, u128)>,
+    /// The previous token's kind, and what it says if it is `BY`, `ORDER` or `GROUP`.
+    prev: Option<(Kind, Word)>,
+}
+
+/// The only keywords the writer looks back at (tokens carry no `word` here: packing
+/// every identifier costs more than these few byte compares).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Word {
+    By,
+    OrderOrGroup,
+    Other,
+}
+
+fn word_of(text: &[u8]) -> Word {
+    match text.len() {
+        2 if text.eq_ignore_ascii_case(b"by") => Word::By,
+        5 if text.eq_ignore_ascii_case(b"order") || text.eq_ignore_ascii_case(b"group") => {
+            Word::OrderOrGroup
+        }
+        _ => Word::Other,
+    }
 }
 
 impl Writer<'_> {
-    fn prev_is(&self, words: &[u128]) -> bool {
-        matches!(self.prev, Some((Kind::Ident, w)) if w != 0 && words.contains(&w))
-    }
-
     /// Could the integer token now be a column position (`ORDER BY 2`)? A superset
     /// of `Normalizer::is_positional`: a position keeps its digits, so they are part of the key.
     fn may_be_position(&self) -> bool {
         self.positional == Some(self.depth)
-            && (matches!(self.prev, Some((Kind::Comma, _))) || self.prev_is(&[kw("by")]))
+            && matches!(
+                self.prev,
+                Some((Kind::Comma, _)) | Some((Kind::Ident, Word::By))
+            )
     }
 
     fn bytes(&mut self, bytes: &[u8]) {
@@ -68,6 +86,8 @@ impl Writer<'_> {
 }
 
 impl Sink for Writer<'_> {
+    const WORDS: bool = false;
+
     #[inline]
     fn token(&mut self, src: &[u8], t: Token) {
         let text = &src[t.start..t.end];
@@ -108,17 +128,20 @@ impl Sink for Writer<'_> {
                 self.positional = None;
             }
             Kind::Ident => {
-                if t.word == kw("by") && self.prev_is(&[kw("order"), kw("group")]) {
+                let word = word_of(text);
+                if word == Word::By && self.prev == Some((Kind::Ident, Word::OrderOrGroup)) {
                     self.positional = Some(self.depth);
-                } else if self.positional == Some(self.depth)
-                    && t.word != 0
-                    && LIST_ENDERS.contains(&t.word)
-                {
-                    self.positional = None;
+                } else if self.positional == Some(self.depth) {
+                    let packed = pack_lowercase(text);
+                    if packed != 0 && LIST_ENDERS.contains(&packed) {
+                        self.positional = None;
+                    }
                 }
+                self.prev = Some((t.kind, word));
+                return;
             }
             _ => {}
         }
-        self.prev = Some((t.kind, t.word));
+        self.prev = Some((t.kind, Word::Other));
     }
 }
