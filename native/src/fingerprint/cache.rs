@@ -19,7 +19,7 @@ use rustc_hash::FxBuildHasher;
 use super::shape::shape_key;
 use super::{fingerprint, Fingerprint};
 
-/// Texts longer than this are fingerprinted every time instead of cached.
+/// Texts (and shape keys) longer than this are fingerprinted every time instead of cached.
 pub const MAX_CACHED_TEXT: usize = 16 * 1024;
 
 type Generation = HashMap<Box<[u8]>, Arc<Fingerprint>, FxBuildHasher>;
@@ -118,8 +118,11 @@ impl FingerprintCache {
             return fp;
         }
         let fp = Arc::new(fingerprint(sql));
-        self.shapes
-            .insert(self.key.as_slice().into(), Arc::clone(&fp));
+        // A key can be longer than its text (a few bytes per token): bounded like texts.
+        if self.key.len() <= MAX_CACHED_TEXT {
+            self.shapes
+                .insert(self.key.as_slice().into(), Arc::clone(&fp));
+        }
         fp
     }
 
