@@ -5,7 +5,7 @@
 //! which this project does not assume.
 
 use pgotel_native::aggregate::{Call, Config, Engine};
-use pgotel_native::fingerprint::fingerprint;
+use pgotel_native::fingerprint::{fingerprint, FingerprintCache};
 use pgotel_native::snapshot::{decode, encode, Writer};
 use proptest::prelude::*;
 
@@ -52,7 +52,48 @@ fn fragment() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Parts of statements for the cache property: structure, and values whose spelling varies.
+fn shaped_fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => prop::sample::select(vec![
+            "SELECT", "select", "FROM", "from", "WHERE", "t", "T", "\"t\"", "\"T\"", "a", "b",
+            "IN", "(", ")", ",", "=", "-", "+", "::", "ARRAY", "[", "]", "VALUES", "ORDER BY",
+            "order by", "GROUP BY", "LIMIT", "UNION", "->>", "%s", "$1", ";", "/* c */", "--c\n",
+            "\n", "  ", "U&'x' UESCAPE '!'", "'a' 'b'", "E'\\''", "\0", "\u{e9}", "x.y",
+            "INSERT INTO", "UPDATE", "SET", "DELETE", "WITH", "AS", "asc", "1.5", "1e3",
+        ])
+        .prop_map(str::to_string),
+        2 => (0u64..4).prop_map(|n| n.to_string()),
+        1 => any::<u32>().prop_map(|n| n.to_string()),
+        1 => "[a-z0-9 ']{0,6}".prop_map(|b| format!("'{}'", b.replace('\'', "''"))),
+    ]
+}
+
 proptest! {
+    /// The cache gives every text exactly its own fingerprint (id, text, summary, flags),
+    /// however many texts of the same shape it saw before: spelling the statement's
+    /// values, case, spaces and comments differently and in any order.
+    #[test]
+    fn cached_fingerprints_equal_fresh_ones(
+        texts in prop::collection::vec(prop::collection::vec(shaped_fragment(), 1..24), 1..12),
+        seps in prop::collection::vec(prop::sample::select(vec![" ", "  ", "\n", "", "/**/"]), 24),
+    ) {
+        let mut cache = FingerprintCache::new(4);
+        for parts in &texts {
+            // Each text twice more with its values changed: the same shape, other literals.
+            let variants = [
+                parts.clone(),
+                parts.iter().map(|p| if p.parse::<u64>().is_ok() { "7".to_string() } else { p.clone() }).collect(),
+                parts.iter().map(|p| if p.starts_with('\'') { "'zz'".to_string() } else { p.clone() }).collect(),
+            ];
+            for v in &variants {
+                let sql: String = v.iter().zip(seps.iter().cycle()).map(|(p, s)| format!("{p}{s}")).collect();
+                let cached = cache.get(sql.as_bytes());
+                prop_assert_eq!(&*cached, &fingerprint(sql.as_bytes()), "{:?}", sql);
+            }
+        }
+    }
+
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..4096)) {
         let fp = fingerprint(&bytes);

@@ -50,7 +50,7 @@ pub const fn kw(word: &str) -> u128 {
     packed
 }
 
-fn pack_lowercase(bytes: &[u8]) -> u128 {
+pub fn pack_lowercase(bytes: &[u8]) -> u128 {
     if bytes.len() > 16 {
         return 0;
     }
@@ -89,6 +89,40 @@ fn is_ident_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
 }
 
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+const SPACE: u8 = 1;
+const IDENT_START: u8 = 2;
+const IDENT_CHAR: u8 = 4;
+
+/// The classes of every byte, so the hot loops test one table entry per byte.
+const CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let alpha = (b >= b'a' && b <= b'z') || (b >= b'A' && b <= b'Z');
+        let digit = b >= b'0' && b <= b'9';
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            table[c] |= SPACE;
+        }
+        if alpha || b == b'_' || b >= 0x80 {
+            table[c] |= IDENT_START;
+        }
+        if alpha || digit || b == b'_' || b == b'$' || b >= 0x80 {
+            table[c] |= IDENT_CHAR;
+        }
+        c += 1;
+    }
+    table
+};
+
+fn class(c: u8) -> u8 {
+    CLASSES[usize::from(c)]
+}
+
 fn is_op_char(c: u8) -> bool {
     matches!(
         c,
@@ -111,68 +145,126 @@ fn is_op_char(c: u8) -> bool {
     )
 }
 
-struct Lexer<'a> {
+/// Where the lexer hands its tokens, in order: a `Vec` for the normalizer, or
+/// the shape key writer (see `shape`), which needs no token list at all.
+pub trait Sink {
+    /// Whether tokens need their `word` (packing costs a few ns per identifier).
+    const WORDS: bool = true;
+    fn token(&mut self, src: &[u8], tok: Token);
+}
+
+impl Sink for Vec<Token> {
+    #[inline]
+    fn token(&mut self, _src: &[u8], tok: Token) {
+        self.push(tok);
+    }
+}
+
+/// What the lexer saw besides its tokens.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Flags {
+    /// An unterminated string, comment, quoted identifier or dollar quote.
+    pub malformed: bool,
+    /// NUL bytes outside literals.
+    pub nul: bool,
+}
+
+struct Lexer<'a, S> {
     src: &'a [u8],
     pos: usize,
-    out: Lexed,
+    sink: S,
+    flags: Flags,
     space: bool,
 }
 
 /// Split `src` into tokens. Linear in the input size.
 pub fn lex(src: &[u8]) -> Lexed {
+    let mut tokens = Vec::with_capacity(src.len() / 4 + 4);
+    let flags = scan(src, &mut tokens);
+    Lexed {
+        tokens,
+        malformed: flags.malformed,
+        nul: flags.nul,
+    }
+}
+
+/// Hand the tokens of `src` to `sink`, in order. Linear in the input size.
+pub fn scan<S: Sink>(src: &[u8], sink: &mut S) -> Flags {
     let mut lx = Lexer {
         src,
         pos: 0,
-        out: Lexed {
-            tokens: Vec::with_capacity(src.len() / 4 + 4),
-            ..Lexed::default()
-        },
+        sink,
+        flags: Flags::default(),
         space: false,
     };
     lx.run();
-    lx.out
+    lx.flags
 }
 
-impl Lexer<'_> {
+impl<S: Sink> Lexer<'_, &mut S> {
+    #[inline]
     fn at(&self, i: usize) -> u8 {
         self.src.get(i).copied().unwrap_or(0)
     }
 
+    #[inline(always)]
     fn push(&mut self, kind: Kind, start: usize, unterminated: bool) {
-        let word = if kind == Kind::Ident {
+        let word = if S::WORDS && kind == Kind::Ident {
             pack_lowercase(&self.src[start..self.pos])
         } else {
             0
         };
-        self.out.tokens.push(Token {
-            kind,
-            word,
-            start,
-            end: self.pos,
-            space_before: self.space,
-            unterminated,
-        });
+        self.sink.token(
+            self.src,
+            Token {
+                kind,
+                word,
+                start,
+                end: self.pos,
+                space_before: self.space,
+                unterminated,
+            },
+        );
         self.space = false;
         if unterminated {
-            self.out.malformed = true;
+            self.flags.malformed = true;
         }
     }
 
     fn run(&mut self) {
-        let n = self.src.len();
+        let src = self.src;
+        let n = src.len();
         while self.pos < n {
             let start = self.pos;
-            let c = self.src[start];
+            let c = src[start];
             let next = self.at(start + 1);
+            // The common cases first: a run of whitespace, a plain identifier
+            // (one not opening a quote, as E'', B'', U&'' do).
+            if class(c) & SPACE != 0 {
+                self.pos += 1;
+                while self.pos < n && class(src[self.pos]) & SPACE != 0 {
+                    self.pos += 1;
+                }
+                self.space = true;
+                continue;
+            }
+            if class(c) & IDENT_START != 0 && next != b'\'' && next != b'&' {
+                self.pos += 1;
+                while self.pos < n && class(src[self.pos]) & IDENT_CHAR != 0 {
+                    self.pos += 1;
+                }
+                self.push(Kind::Ident, start, false);
+                continue;
+            }
             match c {
-                b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
+                _ if is_space(c) => {
                     self.pos += 1;
                     self.space = true;
                 }
                 0 => {
                     self.pos += 1;
                     self.space = true;
-                    self.out.nul = true;
+                    self.flags.nul = true;
                 }
                 b'-' if next == b'-' => self.line_comment(),
                 b'/' if next == b'*' => self.block_comment(),
@@ -267,7 +359,7 @@ impl Lexer<'_> {
             }
         }
         self.space = true;
-        self.out.malformed = true;
+        self.flags.malformed = true;
     }
 
     /// A quoted string whose body starts after `prefix` bytes; `''` is a quote,

@@ -11,6 +11,7 @@ mod cache;
 mod describe;
 mod lexer;
 mod normalize;
+mod shape;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -87,3 +88,6 @@ fn compute(sql: &[u8]) -> Fingerprint {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod timing;

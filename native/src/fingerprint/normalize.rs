@@ -92,7 +92,7 @@ const BEFORE_OPERAND: &[u128] = &[
     kw("from"),
 ];
 /// Keywords that end an ORDER BY / GROUP BY list.
-const LIST_ENDERS: &[u128] = &[
+pub(super) const LIST_ENDERS: &[u128] = &[
     kw("limit"),
     kw("offset"),
     kw("fetch"),
