@@ -56,6 +56,11 @@ def recorded(started_ns: int, ended_ns: int) -> None:
     _last_statement.set((started_ns, ended_ns))
 
 
+def statement_recorded() -> bool:
+    """Has a pgotel hook recorded a statement in this context that no span has claimed?"""
+    return _last_statement.get()[0] != 0
+
+
 def take_wrapped(span_started_ns: int, span_ended_ns: int) -> bool:
     """Is a database span ending now one that wrapped the statement pgotel recorded last in
     this context (it started before that statement and ended after it)? Then that

@@ -43,8 +43,11 @@ class AggregatingSpanProcessor(SpanProcessor):
             ctx = span.context
             if ctx is not None and coverage.take(ctx.trace_id, ctx.span_id):
                 return  # a pgotel hook recorded this statement already
-            if _is_database_span(span) and coverage.take_wrapped(
-                span.start_time or 0, span.end_time or 0
+            # Cheapest test first: most spans end where pgotel recorded no statement.
+            if (
+                coverage.statement_recorded()
+                and _is_database_span(span)
+                and coverage.take_wrapped(span.start_time or 0, span.end_time or 0)
             ):
                 return  # an ORM span that was never current, around a statement pgotel recorded
             # Reading the span and recording happen in native code (native/src/python/span.rs).
