@@ -65,6 +65,12 @@ class ExportHealth:
         with self._lock:
             self.figures["produced"] += n
 
+    def dropped(self, n: int = 1) -> None:
+        """Spans dropped before the queue (it was full): counted, and the loss is warned of."""
+        with self._lock:
+            self.figures["dropped"] += n
+        self._warn_loss(f"queue full, {self.signal} dropped")
+
     def exported(self, n: int, ok: bool, queued: int | None = None) -> None:
         """One export ended; `queued` is what the processor still holds, when known."""
         with self._lock:
@@ -131,13 +137,22 @@ class WatchedBatchSpanProcessor(BatchSpanProcessor):
         self.health = health
         # The SDK's queue (a private field): without it, drops cannot be told apart.
         queue = getattr(getattr(self, "_batch_processor", None), "_queue", None)
+        self._queue = queue
         if queue is not None:
             watched.queued = lambda: len(queue)
 
     def on_end(self, span: ReadableSpan) -> None:
+        queue = self._queue
+        sampled = span.context is not None and span.context.trace_flags.sampled
+        if sampled and queue is not None and len(queue) >= (queue.maxlen or len(queue) + 1):
+            # Full (the collector is behind or gone): drop this span here, counted, rather
+            # than have the SDK drop its oldest one and build a log record on the app's thread.
+            self.health.produced()
+            self.health.dropped()
+            return
         super().on_end(span)
         # Counted once queued, so a span is never counted before it can be seen in the queue.
-        if span.context is not None and span.context.trace_flags.sampled:
+        if sampled:
             self.health.produced()
 
 
