@@ -210,3 +210,12 @@ def test_a_forked_child_counts_its_own_exports_and_never_inherits_a_held_lock() 
     os.waitpid(pid, 0)
     with os.fdopen(read) as answer:
         assert answer.read() == "False 1 1 0"
+
+
+def test_without_a_span_exporter_health_says_so(tmp_path: Path) -> None:
+    from pgotel.exporters.watch import span_processor_factory
+
+    engine = Engine()
+    span_processor_factory(engine)  # what the SDK gets with OTEL_TRACES_EXPORTER=none: unused
+    status, reasons = _otlp_component(engine, tmp_path / "state")
+    assert status is Status.HEALTHY and reasons == ["no OTLP exporter in the live processes"]

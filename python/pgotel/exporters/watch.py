@@ -157,10 +157,16 @@ class WatchedBatchSpanProcessor(BatchSpanProcessor):
 
 
 def span_processor_factory(engine: Engine) -> Any:
-    """What `_initialize_components(export_span_processor=...)` calls with each span exporter."""
-    health = ExportHealth(engine, "spans")
+    """What `_initialize_components(export_span_processor=...)` calls with each span exporter.
+
+    The figures appear with the first exporter: with `OTEL_TRACES_EXPORTER=none` there are
+    none, and `pgotel health` says no OTLP exporter runs rather than "0 exported".
+    """
+    made: list[ExportHealth] = []
 
     def make(exporter: SpanExporter) -> BatchSpanProcessor:
-        return WatchedBatchSpanProcessor(exporter, health)
+        if not made:
+            made.append(ExportHealth(engine, "spans"))
+        return WatchedBatchSpanProcessor(exporter, made[0])
 
     return make
