@@ -60,7 +60,7 @@ fuzz:
 soak: build
 	PGOTEL_SOAK_KILLS=200 $(BIN)/pytest tests/test_local_exporter.py -k sigkill
 	PGOTEL_SOAK_LOAD=1 PGOTEL_SOAK_REQUESTS=10000 PGOTEL_SOAK_RESTARTS=20 \
-		$(BIN)/pytest tests/test_load.py tests/test_churn.py tests/test_db_faults.py
+		$(BIN)/pytest -rP tests/test_load.py tests/test_churn.py tests/test_db_faults.py
 	$(PY) -m benches.bench_outage 30
 
 clean:

@@ -34,32 +34,35 @@ class Gunicorn:
 
     def __init__(self, dsn: str, state: Path, retention_s: float) -> None:
         port = _free_port()
+        self.log = state.parent / "gunicorn.log"
         launcher = Path(sys.executable).parent / "opentelemetry-instrument"
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        self.proc = subprocess.Popen(
-            [
-                str(launcher),
-                str(gunicorn),
-                f"--workers={WORKERS}",
-                f"--max-requests={MAX_REQUESTS}",
-                "--max-requests-jitter=0",
-                f"--bind=127.0.0.1:{port}",
-                "tests.wsgi_app:app",
-            ],
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "OTEL_TRACES_EXPORTER": "none",
-                "OTEL_METRICS_EXPORTER": "none",
-                "OTEL_LOGS_EXPORTER": "none",
-                "PGOTEL_STATE_DIR": str(state),
-                "PGOTEL_SNAPSHOT_INTERVAL": "0.1",
-                "PGOTEL_SNAPSHOT_RETENTION": str(retention_s),
-                "PGOTEL_CHURN_DSN": dsn,
-            },
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        with self.log.open("w") as log:  # the child keeps its own copy
+            self.proc = subprocess.Popen(
+                [
+                    str(launcher),
+                    str(gunicorn),
+                    f"--workers={WORKERS}",
+                    f"--max-requests={MAX_REQUESTS}",
+                    "--max-requests-jitter=0",
+                    f"--bind=127.0.0.1:{port}",
+                    "tests.wsgi_app:app",
+                ],
+                cwd=ROOT,
+                env={
+                    **os.environ,
+                    "OTEL_TRACES_EXPORTER": "none",
+                    "OTEL_METRICS_EXPORTER": "none",
+                    "OTEL_LOGS_EXPORTER": "none",
+                    "PGOTEL_STATE_DIR": str(state),
+                    "PGOTEL_SNAPSHOT_INTERVAL": "0.1",
+                    "PGOTEL_SNAPSHOT_RETENTION": str(retention_s),
+                    "PGOTEL_CHURN_DSN": dsn,
+                },
+                # A file, not a pipe: a recycling master logs a few lines per worker, and a full
+                # pipe nobody reads would block it.
+                stderr=log,
+            )
         self.url = f"http://127.0.0.1:{port}/"
         self.first = 0
         deadline = time.monotonic() + 60
@@ -70,7 +73,8 @@ class Gunicorn:
             except OSError:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     self.proc.kill()
-                    pytest.fail(f"gunicorn did not start: {self.proc.communicate()[1]}")
+                    self.proc.wait()
+                    pytest.fail(f"gunicorn did not start: {self.log.read_text()}")
                 time.sleep(0.1)
 
     def get(self) -> int:
@@ -80,7 +84,8 @@ class Gunicorn:
 
     def stop(self) -> str:
         self.proc.send_signal(signal.SIGTERM)
-        return self.proc.communicate(timeout=60)[1]
+        self.proc.wait(timeout=60)
+        return self.log.read_text()
 
 
 def _total(state: Path) -> tuple[int, int]:
