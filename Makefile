@@ -55,9 +55,13 @@ bench: build
 fuzz:
 	PROPTEST_CASES=1000000 cargo test --release --test fuzz -- --nocapture
 
-# Outside CI: the long versions of the crash tests, and 30 s per phase of a collector outage.
+# Outside CI: the long versions of the crash, load, churn and restart tests, and 30 s per
+# phase of a collector outage (docs/reliability.md).
 soak: build
 	PGOTEL_SOAK_KILLS=200 $(BIN)/pytest tests/test_local_exporter.py -k sigkill
+	PGOTEL_SOAK_EXITS=100 $(BIN)/pytest -rP tests/test_export_health.py -k exit
+	PGOTEL_SOAK_LOAD=1 PGOTEL_SOAK_REQUESTS=10000 PGOTEL_SOAK_RESTARTS=20 \
+		$(BIN)/pytest -rP tests/test_load.py tests/test_churn.py tests/test_db_faults.py
 	$(PY) -m benches.bench_outage 30
 
 clean:

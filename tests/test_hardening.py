@@ -253,3 +253,88 @@ def test_no_listening_socket_unless_configured_and_then_on_loopback(
     else:
         # 0100007F:port is 127.0.0.1 in /proc/net/tcp's little-endian hex.
         assert listening == [f"0100007F:{chosen:04X}"]
+
+
+TRACE, CALLER = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+
+# (case, headers, joined): W3C Trace Context, level 1 and 2. A traceparent that does not parse
+# is ignored (a new trace starts); a tracestate that does not parse is dropped, the valid
+# traceparent beside it still joined.
+W3C_CASES: list[tuple[str, dict[str, str], bool]] = [
+    ("valid", {"traceparent": f"00-{TRACE}-{CALLER}-01"}, True),
+    ("future version, extra field", {"traceparent": f"cc-{TRACE}-{CALLER}-01-what-next"}, True),
+    ("version ff", {"traceparent": f"ff-{TRACE}-{CALLER}-01"}, False),
+    ("short trace id", {"traceparent": f"00-{TRACE[:30]}-{CALLER}-01"}, False),
+    ("short span id", {"traceparent": f"00-{TRACE}-{CALLER[:14]}-01"}, False),
+    ("all-zero trace id", {"traceparent": f"00-{'0' * 32}-{CALLER}-01"}, False),
+    ("all-zero span id", {"traceparent": f"00-{TRACE}-{'0' * 16}-01"}, False),
+    ("uppercase hex", {"traceparent": f"00-{TRACE.upper()}-{CALLER.upper()}-01"}, False),
+    ("version 00, extra field", {"traceparent": f"00-{TRACE}-{CALLER}-01-extra"}, False),
+    ("bad flags", {"traceparent": f"00-{TRACE}-{CALLER}-zz"}, False),
+    ("garbage", {"traceparent": "\x7f;;\u00e9--\\x00 not a header"}, False),
+    ("huge", {"traceparent": f"00-{TRACE}-{CALLER}-01-" + "a" * 8000}, False),
+    ("garbage tracestate", {"traceparent": f"00-{TRACE}-{CALLER}-01", "tracestate": "=,=;x"}, True),
+    (
+        "huge tracestate",
+        {
+            "traceparent": f"00-{TRACE}-{CALLER}-01",
+            "tracestate": ",".join(f"k{i}=v{i}" for i in range(2000)),
+        },
+        True,
+    ),
+]
+
+
+def test_malformed_trace_context_headers_start_a_new_trace(
+    dsn: str, tmp_path: Path, receiver: Receiver
+) -> None:
+    from tests.test_otlp import App
+
+    app = App(
+        dsn,
+        tmp_path / "state",
+        {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.http_endpoint,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        },
+    )
+    try:
+        for i, (_, headers, _) in enumerate(W3C_CASES):
+            # The app answers as if the header were not there.
+            result = app.graphql(f"query Case{i} {{ double(n: {i}) }}", headers)
+            assert result == {"data": {"double": 2 * i}}
+
+        def complete() -> bool:
+            # Every request's operation and server span: they can come in different batches.
+            spans = [span for _, span in receiver.spans()]
+            names = {span.name for span in spans}
+            servers = [span for span in spans if span.kind == span.SPAN_KIND_SERVER]
+            operations = {f"query Case{i}" for i in range(len(W3C_CASES))}
+            return operations <= names and len(servers) >= len(W3C_CASES)
+
+        assert receiver.wait_for(complete)
+    finally:
+        stderr = app.stop()
+    # Nothing but the server's access log and the SDK's own notes on the bad tracestates.
+    sdk_notes = ("Member doesn't match the w3c", "tracestate header exceeded the maximum")
+    for line in stderr.splitlines():
+        assert '"POST /graphql HTTP/1.1" 200' in line or line.startswith(sdk_notes), stderr
+    spans = [span for _, span in receiver.spans()]
+    traces = set()
+    for i, (case, _, joined) in enumerate(W3C_CASES):
+        (operation,) = [s for s in spans if s.name == f"query Case{i}"]
+        by_id = {s.span_id: s for s in spans if s.trace_id == operation.trace_id}
+        root = operation
+        while root.parent_span_id in by_id:
+            root = by_id[root.parent_span_id]
+        assert root.kind == root.SPAN_KIND_SERVER, case
+        if joined:
+            assert operation.trace_id.hex() == TRACE, case
+            assert root.parent_span_id.hex() == CALLER, case
+            if "tracestate" in case:
+                assert root.trace_state == "", case  # dropped, not half-kept
+        else:
+            assert operation.trace_id.hex() != TRACE, case
+            assert root.parent_span_id == b"", case  # a root: the header was ignored
+            traces.add(operation.trace_id)
+    assert len(traces) == sum(not joined for *_, joined in W3C_CASES)  # a new trace each

@@ -114,3 +114,19 @@ def test_a_bad_setting_is_one_line_not_a_traceback() -> None:
     assert out.stderr.startswith("pgotel: PGOTEL_MAX_KEYS='lots' is not valid: ")
     assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
+
+
+def test_lost_connections_with_and_without_a_sqlstate_but_not_timeouts(tmp_path: Path) -> None:
+    # Found by tests/test_db_faults.py: a socket closed under the call is psycopg's
+    # OperationalError with no SQLSTATE, and was not seen as a lost connection; a statement
+    # timeout (57014) was, though the connection stays up.
+    engine = Engine()
+    for _ in range(100):
+        engine.record_query("SELECT 1", 1000)
+    engine.record_query("SELECT 1", 1000, "OperationalError")
+    engine.record_query("SELECT 1", 1000, "57P01")
+    engine.record_query("SELECT pg_sleep(1)", 1000, "57014")
+    _write(tmp_path, engine)
+    reasons = " ".join(_by_name(_health(tmp_path)[1])["database"]["reasons"])
+    assert "2 calls lost their connection" in reasons
+    assert "1 statements timed out or were cancelled (57014)" in reasons

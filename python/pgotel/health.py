@@ -8,6 +8,7 @@ is the worst of them. The CLI maps it to an exit code (0 healthy, 1 degraded,
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -19,6 +20,10 @@ from pgotel.state import StateView, read_state
 SCHEMA_VERSION = 1
 #: SQLSTATE classes that mean the database could not be reached or went away.
 CONNECTION_CLASSES = ("08", "57")
+#: query_canceled (class 57): a statement timeout or a cancel, the connection still up.
+QUERY_CANCELED = "57014"
+#: psycopg's error for a connection that broke with no SQLSTATE (the server vanished).
+CONNECTION_ERROR_TYPES = ("OperationalError",)
 NS_PER_S = 1_000_000_000
 
 
@@ -191,20 +196,42 @@ def _database(view: StateView, limits: Thresholds, dsn: str | None) -> Component
             c.reasons.append(text)
     if lost:
         c.worse(Status.DEGRADED, f"{lost:,} calls lost their connection in the last 5 minutes")
+    canceled = canceled_statements(rows)
+    if canceled:
+        c.worse(
+            Status.DEGRADED,
+            f"{canceled:,} statements timed out or were cancelled ({QUERY_CANCELED}) "
+            "in the last 5 minutes",
+        )
     if dsn is not None:
         _probe(c, dsn, limits)
     return c
 
 
 def lost_connections(rows: list[dict[str, Any]]) -> int:
-    """Calls in the window that lost their connection (SQLSTATE classes 08 and 57).
+    """Calls in the window that lost their connection: SQLSTATE classes 08 and 57 (but not
+    57014, a statement timeout, which leaves the connection usable), and psycopg's
+    OperationalError without a SQLSTATE (the socket closed under the call)."""
+    return _in_window(rows, _is_lost_connection)
 
-    Error codes are counted since start while `errors` covers the window: a key's failures
-    in the window bound its share, so an old lost connection does not count forever.
-    """
+
+def _is_lost_connection(code: str) -> bool:
+    if code in CONNECTION_ERROR_TYPES:
+        return True
+    return code[:2] in CONNECTION_CLASSES and code != QUERY_CANCELED
+
+
+def canceled_statements(rows: list[dict[str, Any]]) -> int:
+    """Calls in the window cancelled by a statement timeout or a cancel request (57014)."""
+    return _in_window(rows, lambda code: code == QUERY_CANCELED)
+
+
+def _in_window(rows: list[dict[str, Any]], matches: Callable[[str], bool]) -> int:
+    # Error codes are counted since start while `errors` covers the window: a key's failures
+    # in the window bound its share, so an old failure does not count forever.
     total = 0
     for row in rows:
-        since_start = sum(n for code, n in row["error_codes"] if code[:2] in CONNECTION_CLASSES)
+        since_start = sum(n for code, n in row["error_codes"] if matches(code))
         total += min(row["errors"], since_start)
     return total
 

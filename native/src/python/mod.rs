@@ -9,10 +9,11 @@ mod span;
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, Once};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
 
@@ -57,6 +58,46 @@ fn snapshot_error(py: Python<'_>, err: &DecodeError) -> PyErr {
         Ok(class) => PyErr::from_type(class, err.to_string()),
         Err(import_failed) => import_failed,
     }
+}
+
+/// What a caught panic said, for the log.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
+/// Hand a caught panic to `pgotel.faults.report_fault`, which logs it at most once a
+/// minute per place (counting is the caller's job). Runs only after a panic; a failure
+/// here is ignored, since nothing may reach the app.
+fn report_panic(place: &str, payload: &(dyn std::any::Any + Send)) {
+    let message = panic_message(payload);
+    Python::attach(|py| {
+        let reported = py.import("pgotel.faults").and_then(|faults| {
+            let exc = PyRuntimeError::new_err(format!("panic: {message}"));
+            faults.call_method1(
+                "report_fault",
+                (
+                    py.None(),
+                    format!("the native engine ({place})"),
+                    exc.value(py),
+                ),
+            )
+        });
+        drop(reported);
+    });
+}
+
+/// Silence Rust's default panic message (a line on the app's stderr at every panic): every
+/// panic of this module is caught and reported through `report_panic`, or raised as pyo3's
+/// PanicException, which carries the message.
+fn quiet_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -144,8 +185,12 @@ static SHARED_CACHE: LazyLock<Mutex<FingerprintCache>> =
 #[pyfunction]
 fn fingerprint(sql: &Bound<'_, PyAny>) -> PyResult<PyFingerprint> {
     let inner = with_sql(sql, |bytes| {
-        catch_unwind(AssertUnwindSafe(|| lock(&SHARED_CACHE).get(bytes)))
-            .unwrap_or_else(|_| Arc::new(Fingerprint::unknown()))
+        catch_unwind(AssertUnwindSafe(|| lock(&SHARED_CACHE).get(bytes))).unwrap_or_else(
+            |payload| {
+                report_panic("fingerprint", payload.as_ref());
+                Arc::new(Fingerprint::unknown())
+            },
+        )
     })?;
     Ok(PyFingerprint { inner })
 }
@@ -154,19 +199,51 @@ fn fingerprint(sql: &Bound<'_, PyAny>) -> PyResult<PyFingerprint> {
 struct PyEngine {
     engine: Mutex<aggregate::Engine>,
     writer: Mutex<Writer>,
+    /// Test-only failures still to force (`_panic_next`, `_raise_next`): zero in production,
+    /// where each costs one relaxed atomic load per call.
+    forced_panics: AtomicU64,
+    forced_raises: AtomicU64,
+}
+
+/// Take one of `n` forced failures, if any is left.
+fn take_forced(n: &AtomicU64) -> bool {
+    n.load(Ordering::Relaxed) > 0
+        && n.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+            left.checked_sub(1)
+        })
+        .is_ok()
 }
 
 impl PyEngine {
-    /// Run `f` on the engine; a panic is counted and yields `fallback`.
+    /// Run `f` on the engine; a panic is counted, reported (logged at most once a minute)
+    /// and yields `fallback`.
     fn guarded<R>(&self, fallback: R, f: impl FnOnce(&mut aggregate::Engine) -> R) -> R {
         let mut engine = lock(&self.engine);
-        match catch_unwind(AssertUnwindSafe(|| f(&mut engine))) {
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            if take_forced(&self.forced_panics) {
+                panic!("forced by Engine._panic_next (test only)");
+            }
+            f(&mut engine)
+        }));
+        match result {
             Ok(r) => r,
-            Err(_) => {
+            Err(payload) => {
                 engine.counters.internal_errors += 1;
+                drop(engine); // the log may run Python code that records into this engine
+                report_panic("recording", payload.as_ref());
                 fallback
             }
         }
+    }
+
+    /// A Python exception forced by `_raise_next` (test only), raised before any work.
+    fn raise_if_forced(&self) -> PyResult<()> {
+        if take_forced(&self.forced_raises) {
+            return Err(PyRuntimeError::new_err(
+                "forced by Engine._raise_next (test only)",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -214,6 +291,8 @@ impl PyEngine {
                 started_ns: started,
                 written_ns: 0,
             }),
+            forced_panics: AtomicU64::new(0),
+            forced_raises: AtomicU64::new(0),
         }
     }
 
@@ -231,6 +310,7 @@ impl PyEngine {
         trace_id: u128,
         span_id: u64,
     ) -> PyResult<PyFingerprint> {
+        self.raise_if_forced()?;
         let call = call_now(duration_ns, error, rows, trace_id, span_id);
         let inner = with_sql(sql, |bytes| {
             self.guarded(Arc::new(Fingerprint::unknown()), |e| {
@@ -253,10 +333,12 @@ impl PyEngine {
         rows: i64,
         trace_id: u128,
         span_id: u64,
-    ) {
+    ) -> PyResult<()> {
+        self.raise_if_forced()?;
         let call = call_now(duration_ns, error, rows, trace_id, span_id);
         let fp = &fingerprint.get().inner;
         self.guarded((), |e| e.record_fingerprint(fp, &call));
+        Ok(())
     }
 
     /// Record a query repeated `repeats` times (taking `duration_ns` together) within one
@@ -297,6 +379,7 @@ impl PyEngine {
         trace_id: u128,
         span_id: u64,
     ) -> PyResult<u64> {
+        self.raise_if_forced()?;
         let kind = kind_from_name(kind)?;
         let call = call_now(duration_ns, error, rows, trace_id, span_id);
         Ok(self.guarded(0, |e| e.record_named(kind, name, operation, &call)))
@@ -325,6 +408,7 @@ impl PyEngine {
     /// GraphQL). Returns whether it was recorded; raises only if the span is
     /// not shaped like an SDK span (the processor counts that as a fault).
     fn record_span(&self, span: &Bound<'_, PyAny>) -> PyResult<bool> {
+        self.raise_if_forced()?;
         // Read first, lock after: attribute access may run Python code.
         let Some(record) = span::read(span)? else {
             return Ok(false);
@@ -347,6 +431,18 @@ impl PyEngine {
         lock(&self.engine).counters.internal_errors += 1;
     }
 
+    /// Test only: make the next `n` recording calls panic inside the engine (caught, counted
+    /// and reported like any internal panic).
+    fn _panic_next(&self, n: u64) {
+        self.forced_panics.store(n, Ordering::Relaxed);
+    }
+
+    /// Test only: make the next `n` calls of record_query, record_fingerprint, record_named
+    /// and record_span raise RuntimeError, as a broken engine would, to the Python hook.
+    fn _raise_next(&self, n: u64) {
+        self.forced_raises.store(n, Ordering::Relaxed);
+    }
+
     /// The whole state as a versioned snapshot.
     ///
     /// The GIL stays held while encoding: with it released, a fork in that window would leave
@@ -356,11 +452,14 @@ impl PyEngine {
         let mut writer = lock(&self.writer).clone();
         writer.pid = std::process::id();
         writer.written_ns = current_ns();
-        let bytes = {
+        let encoded = {
             let engine = lock(&self.engine);
             catch_unwind(AssertUnwindSafe(|| snapshot::encode(&engine, &writer)))
-                .unwrap_or_default()
         };
+        let bytes = encoded.unwrap_or_else(|payload| {
+            report_panic("snapshot", payload.as_ref());
+            Vec::new()
+        });
         PyBytes::new(py, &bytes)
     }
 
@@ -650,6 +749,7 @@ fn snapshot_info<'py>(py: Python<'py>, data: &Bound<'py, PyBytes>) -> PyResult<B
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    quiet_panics();
     m.add("__version__", build_info::VERSION)?;
     m.add("build_profile", build_info::PROFILE)?;
     m.add("SNAPSHOT_FORMAT_VERSION", snapshot::FORMAT_VERSION)?;
