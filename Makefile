@@ -62,7 +62,8 @@ soak: build
 	PGOTEL_SOAK_EXITS=100 $(BIN)/pytest -rP tests/test_export_health.py -k exit
 	PGOTEL_SOAK_LOAD=1 PGOTEL_SOAK_REQUESTS=10000 PGOTEL_SOAK_RESTARTS=20 \
 		$(BIN)/pytest -rP tests/test_load.py tests/test_churn.py tests/test_db_faults.py
-	$(PY) -m benches.bench_outage 30
+	$(PY) -m benches.bench_outage 60
+	$(PY) -m benches.bench_soak 10
 
 clean:
 	rm -rf $(VENV) target python/pgotel/_native*.so .mypy_cache .ruff_cache .pytest_cache

@@ -36,12 +36,22 @@ def _value(v: AnyValue) -> Any:
 class Receiver:
     """Both transports on loopback, sharing what they received."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = True) -> None:
+        #: Keep what is received (tests read it); a soak only counts, so memory stays flat.
+        self.keeping = keep
+        self.spans_received = 0
         self.trace_requests: list[trace_pb.ExportTraceServiceRequest] = []
         self.metric_requests: list[metrics_pb.ExportMetricsServiceRequest] = []
         #: "ok", "unavailable" (503 / UNAVAILABLE) or "blackhole" (accept, never answer in time).
         self.mode = "ok"
         self.refused = 0
+        #: Export requests seen, accepted or not.
+        self.requests = 0
+        #: Refuse this many requests from now on, then accept again (in "ok" mode).
+        self.refuse_next = 0
+        #: How HTTP refuses: the status, and a Retry-After header unless None.
+        self.refusal_status = 503
+        self.retry_after: str | None = "1"
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._grpc = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
@@ -77,9 +87,13 @@ class Receiver:
 
     def admit(self) -> bool:
         """Whether to accept a request in the current mode (blocks in blackhole mode)."""
+        with self._lock:
+            self.requests += 1
+            refuse = self.refuse_next > 0
+            self.refuse_next -= refuse
         if self.mode == "blackhole":
             self._closed.wait(30)
-        if self.mode != "ok":
+        if self.mode != "ok" or refuse:
             with self._lock:
                 self.refused += 1
             return False
@@ -87,6 +101,12 @@ class Receiver:
 
     def keep(self, request: Any) -> None:
         with self._lock:
+            if isinstance(request, trace_pb.ExportTraceServiceRequest):
+                self.spans_received += sum(
+                    len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans
+                )
+            if not self.keeping:
+                return
             if isinstance(request, trace_pb.ExportTraceServiceRequest):
                 self.trace_requests.append(request)
             else:
@@ -161,8 +181,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self.send_error(404)
                 return
             if not receiver.admit():
-                self.send_response(503)
-                self.send_header("Retry-After", "1")
+                self.send_response(receiver.refusal_status)
+                if receiver.retry_after is not None:
+                    self.send_header("Retry-After", receiver.retry_after)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return

@@ -230,3 +230,33 @@ def test_without_a_span_exporter_health_says_so(tmp_path: Path) -> None:
     span_processor_factory(engine)  # what the SDK gets with OTEL_TRACES_EXPORTER=none: unused
     status, reasons = _otlp_component(engine, tmp_path / "state")
     assert status is Status.HEALTHY and reasons == ["no OTLP exporter in the live processes"]
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "retried"),
+    [(429, "0", True), (429, None, True), (503, "0", True), (400, None, False)],
+)
+def test_retries_follow_the_otlp_rules_and_every_span_is_accounted_for(
+    receiver: Receiver, status: int, retry_after: str | None, retried: bool
+) -> None:
+    # Throttling (429) and unavailability (503) are retried, after Retry-After when given,
+    # else after a jittered backoff; a bad request (400) is not. Either way every span is
+    # exported, failed or dropped, and counted as such.
+    receiver.refusal_status, receiver.retry_after, receiver.refuse_next = status, retry_after, 1
+    health = ExportHealth(Engine(), "spans")
+    exporter = OTLPSpanExporter(endpoint=f"{receiver.http_endpoint}/v1/traces", timeout=10)
+    # A long delay: the five spans go out together, in the flush.
+    processor = WatchedBatchSpanProcessor(exporter, health, schedule_delay_millis=60_000)
+    provider = TracerProvider()
+    provider.add_span_processor(processor)
+    for i in range(5):
+        provider.get_tracer("test").start_span(f"span {i}").end()
+    processor.force_flush(30_000)
+    provider.shutdown()
+    f = health.figures
+    assert receiver.refused == 1
+    if retried:
+        assert receiver.requests == 2 and f["exported"] == 5 and f["failed"] == 0
+    else:
+        assert receiver.requests == 1 and f["exported"] == 0 and f["failed"] == 5
+    assert f["produced"] == f["exported"] + f["failed"] + f["dropped"] == 5
