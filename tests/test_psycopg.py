@@ -703,3 +703,17 @@ def test_sqlalchemy_spans_around_statements_are_not_counted_twice(dsn: str) -> N
                 assert "opentelemetry.instrumentation.sqlalchemy" in scopes
     finally:
         engine.dispose()
+
+
+def test_a_broken_engine_still_ends_and_exports_each_span(dsn: str, traced: Traced) -> None:
+    # Found by the hardening suite: when recording raised in the finish or fail hook, that
+    # statement's span was never ended, so never exported.
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        traced.engine._raise_next(2)
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("SELECT * FROM no_such_table_here")
+    spans = [s for s in traced.spans() if s.name != "connect"]
+    assert [s.name for s in spans] == ["SELECT", "SELECT no_such_table_here"]
+    assert all(s.end_time is not None for s in spans)
+    assert traced.engine.stats()["internal_errors"] == 2

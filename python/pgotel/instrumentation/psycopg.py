@@ -104,6 +104,15 @@ class _PerConnection:
         self.by_query: dict[int, dict[str, Any]] = {}
 
 
+def _end_quietly(span: Any) -> None:
+    """End a span a failed hook left open (the SDK's span records only while not ended)."""
+    try:
+        if span.is_recording():
+            span.end()
+    except Exception:
+        pass
+
+
 class _Hooks:
     """What happens around each statement. Every method is safe to call: it never raises."""
 
@@ -225,6 +234,7 @@ class _Hooks:
             if is_fatal(exc):
                 raise
             report_fault(self.engine, "psycopg hook (finish)", exc)
+            _end_quietly(call.span)
 
     def fail(
         self, call: _Call | None, error: BaseException, duration_ns: int | None = None
@@ -260,6 +270,7 @@ class _Hooks:
             if is_fatal(exc):
                 raise
             report_fault(self.engine, "psycopg hook (fail)", exc)
+            _end_quietly(call.span)
 
     def commented(
         self,
