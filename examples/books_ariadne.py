@@ -8,12 +8,12 @@ than strawberry's did:
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from ariadne import ObjectType, QueryType, make_executable_schema
 from ariadne.asgi import GraphQL
-from psycopg_pool import AsyncConnectionPool
+
+from examples.books_service import POOL, with_pool
 
 TYPE_DEFS = """
 type Query {
@@ -29,9 +29,6 @@ type Book {
 }
 """
 
-POOL = AsyncConnectionPool(
-    os.environ.get("PGOTEL_DEMO_DSN", ""), min_size=2, max_size=8, name="books", open=False
-)
 query = QueryType()
 book = ObjectType("Book")
 
@@ -73,16 +70,4 @@ async def resolve_author(parent: dict[str, Any], _: Any) -> str:
 graphql_app = GraphQL(make_executable_schema(TYPE_DEFS, query, book))
 
 
-async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """The ASGI app: the pool opens and closes with the server's lifespan."""
-    if scope["type"] == "lifespan":
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await POOL.open()
-            await send({"type": "lifespan.startup.complete"})
-        message = await receive()
-        if message["type"] == "lifespan.shutdown":
-            await POOL.close()
-            await send({"type": "lifespan.shutdown.complete"})
-        return
-    await graphql_app(scope, receive, send)
+app = with_pool(graphql_app)

@@ -129,16 +129,23 @@ class BooksApp(GraphQL):  # type: ignore[type-arg]
 graphql_app = BooksApp(strawberry.Schema(query=Query, mutation=Mutation))
 
 
-async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """The ASGI app: the pool opens and closes with the server's lifespan."""
-    if scope["type"] == "lifespan":
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await POOL.open()
-            await send({"type": "lifespan.startup.complete"})
-        message = await receive()
-        if message["type"] == "lifespan.shutdown":
-            await POOL.close()
-            await send({"type": "lifespan.shutdown.complete"})
-        return
-    await graphql_app(scope, receive, send)
+def with_pool(graphql: Any) -> Any:
+    """An ASGI app serving `graphql`, whose pool opens and closes with the server's lifespan."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await POOL.open()
+                await send({"type": "lifespan.startup.complete"})
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                await POOL.close()
+                await send({"type": "lifespan.shutdown.complete"})
+            return
+        await graphql(scope, receive, send)
+
+    return app
+
+
+app = with_pool(graphql_app)

@@ -11,7 +11,7 @@ import pgotel
 # snapshots into the user's real state dir.
 os.environ["PGOTEL_STATE_DIR"] = tempfile.mkdtemp(prefix="pgotel-test-state-")
 
-pytest_plugins = ["tests.fix_db", "tests.fix_redis"]
+pytest_plugins = ["tests.fix_db", "tests.fix_traced", "tests.fix_redis"]
 
 
 def pytest_report_header() -> list[str]:

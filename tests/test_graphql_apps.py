@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -22,19 +21,11 @@ from pgotel import Engine, merge_snapshots
 from pgotel.config import Settings
 from pgotel.instrumentation.graphql import GraphQLInstrumentor
 from pgotel.instrumentation.psycopg import PsycopgInstrumentor
-from tests import graphql_apps
+from tests import fix_traced, graphql_apps
 from tests.graphql_apps import REQUESTS, App, AsyncDb, Db
 
 
-@dataclass
-class Traced:
-    exporter: InMemorySpanExporter
-    engine: Engine
-    provider: TracerProvider
-
-    def spans(self) -> list[ReadableSpan]:
-        return list(self.exporter.get_finished_spans())
-
+class Traced(fix_traced.Traced):
     def named(self, name: str) -> list[ReadableSpan]:
         return [s for s in self.spans() if s.name == name]
 

@@ -6,12 +6,11 @@ import asyncio
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
@@ -22,37 +21,7 @@ from psycopg.rows import dict_row
 from pgotel import Engine, merge_snapshots
 from pgotel.config import Settings
 from pgotel.instrumentation.psycopg import PsycopgInstrumentor
-
-
-@dataclass
-class Traced:
-    exporter: InMemorySpanExporter
-    engine: Engine
-    provider: TracerProvider
-
-    def spans(self) -> list[ReadableSpan]:
-        return list(self.exporter.get_finished_spans())
-
-    def rows(self) -> dict[str, dict[str, Any]]:
-        return {r["text"]: r for r in merge_snapshots([self.engine.snapshot()]).rows()}
-
-
-def _instrument(sampler: Sampler = ALWAYS_ON, env: dict[str, str] | None = None) -> Traced:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider(sampler=sampler)
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    engine = Engine()
-    PsycopgInstrumentor().instrument(
-        tracer_provider=provider, engine=engine, settings=Settings.from_env(env or {})
-    )
-    return Traced(exporter, engine, provider)
-
-
-@pytest.fixture
-def traced() -> Iterator[Traced]:
-    t = _instrument()
-    yield t
-    PsycopgInstrumentor().uninstrument()
+from tests.fix_traced import Traced, instrument_psycopg
 
 
 @pytest.fixture
@@ -145,7 +114,7 @@ def test_errors_keep_their_class_and_sqlstate(dsn: str, books: str, traced: Trac
 
 
 def test_parameters_are_captured_only_when_asked(dsn: str, books: str) -> None:
-    t = _instrument(env={"PGOTEL_CAPTURE_PARAMETERS": "true"})
+    t = instrument_psycopg(env={"PGOTEL_CAPTURE_PARAMETERS": "true"})
     try:
         with psycopg.connect(dsn) as conn:
             conn.execute(f"SELECT * FROM {books} WHERE id = %(id)s", {"id": 3})
@@ -157,7 +126,7 @@ def test_parameters_are_captured_only_when_asked(dsn: str, books: str) -> None:
 
 
 def test_older_attribute_names_on_request(dsn: str) -> None:
-    t = _instrument(env={"OTEL_SEMCONV_STABILITY_OPT_IN": "http,database/dup"})
+    t = instrument_psycopg(env={"OTEL_SEMCONV_STABILITY_OPT_IN": "http,database/dup"})
     try:
         with psycopg.connect(dsn) as conn:
             conn.execute("SELECT 1")
@@ -178,7 +147,7 @@ def test_unsampled_calls_are_counted_exactly(dsn: str) -> None:
 
     results = []
     for sampler in (ALWAYS_OFF, ALWAYS_ON):
-        t = _instrument(sampler)
+        t = instrument_psycopg(sampler)
         try:
             results.append((workload(), len([s for s in t.spans() if s.name == "SELECT"])))
         finally:
@@ -258,7 +227,7 @@ def test_uninstrument_restores_psycopg_exactly() -> None:
     assert (psycopg.Transaction, "__exit__") in targets
     assert any(name == "_process_results" for _, name in targets)
     before.update({(owner, name): vars(owner)[name] for owner, name in targets})
-    _instrument()
+    instrument_psycopg()
     assert all(vars(owner)[name] is not before[(owner, name)] for owner, name in targets)
     assert psycopg.Cursor.__dict__["execute"] is not before[(psycopg.Cursor, "execute")]
     assert psycopg.Cursor.execute.__wrapped__ is before[(psycopg.Cursor, "execute")]
@@ -319,7 +288,7 @@ def _session(dsn: str, table: str) -> list[Any]:
 
 def test_the_app_sees_the_same_results_either_way(dsn: str, books: str) -> None:
     plain = _session(dsn, books)
-    t = _instrument()
+    t = instrument_psycopg()
     try:
         instrumented = _session(dsn, books)
     finally:
@@ -340,7 +309,7 @@ def test_no_extra_round_trips(dsn: str, books: str, conn: psycopg.Connection) ->
         "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE %s",
         (f"%{marker}%",),
     ).fetchone()[0]  # type: ignore[index]
-    _instrument()
+    instrument_psycopg()
     try:
         with psycopg.connect(dsn) as other:
             for _ in range(5):
@@ -355,7 +324,7 @@ def test_with_the_contrib_instrumentation_too_there_is_one_span(dsn: str) -> Non
 
     from pgotel.processor import AggregatingSpanProcessor
 
-    t = _instrument()
+    t = instrument_psycopg()
     t.provider.add_span_processor(AggregatingSpanProcessor(t.engine))
     ContribInstrumentor().instrument(tracer_provider=t.provider)
     try:
@@ -558,7 +527,7 @@ def test_with_contrib_a_failure_keeps_its_sqlstate_sampled_or_not(dsn: str) -> N
 
     from pgotel.processor import AggregatingSpanProcessor
 
-    t = _instrument()
+    t = instrument_psycopg()
     t.provider.add_span_processor(AggregatingSpanProcessor(t.engine))
     ContribInstrumentor().instrument(tracer_provider=t.provider)
     try:
@@ -577,7 +546,7 @@ def test_a_current_orm_span_around_a_statement_is_not_counted_twice(dsn: str) ->
     from pgotel.processor import AggregatingSpanProcessor
 
     for sampler in (ALWAYS_ON, ALWAYS_OFF):
-        t = _instrument(sampler)
+        t = instrument_psycopg(sampler)
         t.provider.add_span_processor(AggregatingSpanProcessor(t.engine))
         orm = t.provider.get_tracer("some.orm.instrumentation")
         try:
@@ -621,7 +590,7 @@ def test_arguments_reach_psycopg_exactly_as_given(dsn: str) -> None:
         return seen
 
     plain = outcomes()
-    _instrument()
+    instrument_psycopg()
     try:
         assert outcomes() == plain
     finally:
@@ -657,7 +626,7 @@ def test_unsampled_spans_are_skipped_only_when_the_sampler_would_drop_them(dsn: 
         (_SelectsOnly(), 2),
     ]
     for sampler, spans in cases:
-        t = _instrument(sampler)
+        t = instrument_psycopg(sampler)
         try:
             with (
                 psycopg.connect(dsn, autocommit=True) as conn,
@@ -683,7 +652,7 @@ def test_sqlalchemy_spans_around_statements_are_not_counted_twice(dsn: str) -> N
     engine = sqlalchemy.create_engine(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
         for sampler in (ALWAYS_ON, ALWAYS_OFF):
-            t = _instrument(sampler)
+            t = instrument_psycopg(sampler)
             t.provider.add_span_processor(AggregatingSpanProcessor(t.engine))
             SQLAlchemyInstrumentor().instrument(engine=engine, tracer_provider=t.provider)
             try:

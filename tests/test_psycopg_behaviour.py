@@ -23,7 +23,7 @@ from psycopg import sql
 from psycopg.rows import class_row, dict_row, namedtuple_row
 
 from pgotel.instrumentation.psycopg import PsycopgInstrumentor
-from tests.test_psycopg import _instrument
+from tests.fix_traced import instrument_psycopg
 
 
 @dataclass
@@ -342,7 +342,7 @@ def test_the_app_sees_the_same_either_way(dsn: str, sampler: Sampler, env: dict[
     stats = _has_statement_stats(dsn)
     try:
         plain, plain_ran = _run(dsn, table, stats)
-        traced = _instrument(sampler, env)
+        traced = instrument_psycopg(sampler, env)
         try:
             instrumented, instrumented_ran = _run(dsn, table, stats)
         finally:
@@ -387,7 +387,7 @@ def test_an_async_stream_closed_early_frees_its_connection_at_once(dsn: str) -> 
         return asyncio.run(main())
 
     plain = state_after_early_close()
-    traced = _instrument()
+    traced = instrument_psycopg()
     try:
         assert state_after_early_close() == plain == [0, False, (42,)]
     finally:

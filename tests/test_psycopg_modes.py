@@ -13,14 +13,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
 from pgotel.instrumentation.psycopg import PsycopgInstrumentor
-from tests.test_psycopg import Traced, _instrument
-
-
-@pytest.fixture
-def traced() -> Iterator[Traced]:
-    t = _instrument()
-    yield t
-    PsycopgInstrumentor().uninstrument()
+from tests.fix_traced import Traced
 
 
 @pytest.fixture

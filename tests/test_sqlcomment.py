@@ -10,7 +10,7 @@ from psycopg import sql
 
 from pgotel.instrumentation import sqlcomment
 from pgotel.instrumentation.psycopg import PsycopgInstrumentor
-from tests.test_psycopg import _instrument
+from tests.fix_traced import instrument_psycopg
 
 
 def test_keys_are_sorted_and_encoded_so_nothing_escapes() -> None:
@@ -35,7 +35,7 @@ def _prepared_and_counted(dsn: str, mode: str) -> tuple[int, list[tuple[str, int
     with psycopg.connect(dsn, autocommit=True) as admin:
         # Column aliases are not in the server's query id: start each run from zero.
         admin.execute("SELECT pg_stat_statements_reset()")
-    t = _instrument(env={"PGOTEL_SQLCOMMENTER": mode, "OTEL_SERVICE_NAME": "books"})
+    t = instrument_psycopg(env={"PGOTEL_SQLCOMMENTER": mode, "OTEL_SERVICE_NAME": "books"})
     try:
         with psycopg.connect(dsn, autocommit=True) as conn:
             for i in range(10):
@@ -79,7 +79,7 @@ def test_service_comments_keep_prepare_and_grouping_trace_comments_do_not_prepar
 
 
 def test_existing_comments_raw_cursors_and_percent_signs(dsn: str) -> None:
-    t = _instrument(env={"PGOTEL_SQLCOMMENTER": "service"})
+    t = instrument_psycopg(env={"PGOTEL_SQLCOMMENTER": "service"})
     try:
         with psycopg.connect(dsn, autocommit=True) as conn:
             assert conn.execute("SELECT /* mine */ %s::text LIKE 'a%%'", ("abc",)).fetchone() == (

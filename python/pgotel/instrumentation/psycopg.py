@@ -104,6 +104,18 @@ class _PerConnection:
         self.by_query: dict[int, dict[str, Any]] = {}
 
 
+def _elapsed(call: _Call, duration_ns: int | None) -> int:
+    """The statement's duration: measured by the caller, or since the call started."""
+    return time.perf_counter_ns() - call.started_ns if duration_ns is None else duration_ns
+
+
+def _end(span: Any, duration: int) -> None:
+    span.end()
+    # After end(): pgotel's own span must not match it (see coverage.take_wrapped).
+    now = time.time_ns()
+    coverage.recorded(now - duration, now)
+
+
 def _end_quietly(span: Any) -> None:
     """End a span a failed hook left open (the SDK's span records only while not ended)."""
     try:
@@ -212,24 +224,14 @@ class _Hooks:
         if call is None:
             return
         try:
-            if duration_ns is None:
-                duration = time.perf_counter_ns() - call.started_ns
-            else:
-                duration = duration_ns
+            duration = _elapsed(call, duration_ns)
             if rows is None:
                 rows = cursor.rowcount
+            self._record(call, duration, None, rows)
             span = call.span
-            trace_id, span_id = _ids(span)
-            self.engine.record_fingerprint(call.fp, duration, None, rows, trace_id, span_id)
-            tally = current_operation.get()
-            if tally is not None:
-                tally.add(call.fp, duration)
             if span.is_recording() and rows >= 0:
                 span.set_attribute("db.response.returned_rows", rows)
-            span.end()
-            # After end(): pgotel's own span must not match it (see coverage.take_wrapped).
-            now = time.time_ns()
-            coverage.recorded(now - duration, now)
+            _end(span, duration)
         except BaseException as exc:
             if is_fatal(exc):
                 raise
@@ -244,17 +246,10 @@ class _Hooks:
             _annotate_contrib_span(error)
             return
         try:
-            if duration_ns is None:
-                duration = time.perf_counter_ns() - call.started_ns
-            else:
-                duration = duration_ns
+            duration = _elapsed(call, duration_ns)
             code = _error_code(error)
+            self._record(call, duration, code, -1)
             span = call.span
-            trace_id, span_id = _ids(span)
-            self.engine.record_fingerprint(call.fp, duration, code, -1, trace_id, span_id)
-            tally = current_operation.get()
-            if tally is not None:
-                tally.add(call.fp, duration)
             if span.is_recording():
                 sqlstate = getattr(error, "sqlstate", None)
                 if sqlstate:
@@ -262,15 +257,32 @@ class _Hooks:
                 span.set_attribute("error.type", code)
                 # The class and SQLSTATE only: a server message can quote the values it rejected.
                 span.set_status(Status(StatusCode.ERROR, code))
-            span.end()
-            # After end(): pgotel's own span must not match it (see coverage.take_wrapped).
-            now = time.time_ns()
-            coverage.recorded(now - duration, now)
+            _end(span, duration)
         except BaseException as exc:
             if is_fatal(exc):
                 raise
             report_fault(self.engine, "psycopg hook (fail)", exc)
             _end_quietly(call.span)
+
+    def settle(
+        self, call: _Call | None, queued: Pending | None, error: BaseException | None
+    ) -> None:
+        """A statement with no rows to report returned or raised: recorded now, or, in a
+        pipeline, when its result arrives. (The execute wrappers inline this: hot path.)"""
+        if queued is not None:
+            self.pipelines.returned(queued, error)
+        elif error is not None:
+            self.fail(call, error)
+        else:
+            self.finish(call, None, -1)
+
+    def _record(self, call: _Call, duration: int, code: str | None, rows: int) -> None:
+        """The one engine record of a statement, and its share of the current operation."""
+        trace_id, span_id = _ids(call.span)
+        self.engine.record_fingerprint(call.fp, duration, code, rows, trace_id, span_id)
+        tally = current_operation.get()
+        if tally is not None:
+            tally.add(call.fp, duration)
 
     def commented(
         self,

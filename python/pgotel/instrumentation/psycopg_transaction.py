@@ -101,15 +101,9 @@ def wrap_block_exit(original: Callable[..., Any], hooks: _Hooks) -> Callable[...
         try:
             result = original(self, exc_type, exc_val, exc_tb)
         except BaseException as exc:
-            if queued is None:
-                hooks.fail(call, exc)
-            else:
-                hooks.pipelines.returned(queued, exc)
+            hooks.settle(call, queued, exc)
             raise
-        if queued is None:
-            hooks.finish(call, None, -1)
-        else:
-            hooks.pipelines.returned(queued, None)
+        hooks.settle(call, queued, None)
         return result
 
     return exit_
@@ -126,15 +120,9 @@ def wrap_block_exit_async(original: Callable[..., Any], hooks: _Hooks) -> Callab
         try:
             result = await original(self, exc_type, exc_val, exc_tb)
         except BaseException as exc:
-            if queued is None:
-                hooks.fail(call, exc)
-            else:
-                hooks.pipelines.returned(queued, exc)
+            hooks.settle(call, queued, exc)
             raise
-        if queued is None:
-            hooks.finish(call, None, -1)
-        else:
-            hooks.pipelines.returned(queued, None)
+        hooks.settle(call, queued, None)
         return result
 
     return aexit
