@@ -12,7 +12,6 @@ failed and dropped.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
@@ -21,6 +20,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.trace import TracerProvider
 from tests.otlp_receiver import Receiver
 
+from benches.timing import rss_mb
 from pgotel import Engine
 from pgotel.config import Settings
 from pgotel.devdb import start
@@ -29,11 +29,6 @@ from pgotel.instrumentation.psycopg import PsycopgInstrumentor
 from pgotel.processor import AggregatingSpanProcessor
 
 PHASES = [("up", "ok"), ("503", "unavailable"), ("black hole", "blackhole"), ("up again", "ok")]
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _percentile(sorted_ns: list[int], q: float) -> float:
@@ -75,7 +70,7 @@ def run(seconds: float = 10.0) -> None:
                 f = health.figures
                 print(
                     f"  {name:<12}{len(latencies):>9,}{_percentile(latencies, 0.5):>9.1f}"
-                    f"{p99:>9.1f}{p99 / base_p99:>10.2f}x{_rss_mb():>8.1f}{f['produced']:>10,}"
+                    f"{p99:>9.1f}{p99 / base_p99:>10.2f}x{rss_mb():>8.1f}{f['produced']:>10,}"
                     f"{f['exported']:>10,}{f['failed']:>8,}{f['dropped']:>9,}"
                 )
         processor.force_flush(60_000)

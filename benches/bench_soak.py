@@ -21,12 +21,8 @@ import time
 import psycopg
 from tests.otlp_receiver import Receiver
 
+from benches.timing import rss_mb
 from pgotel.devdb import start
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _fds() -> int:
@@ -63,7 +59,7 @@ def run(minutes: float = 10.0, rate: float = 500.0) -> None:
             sent += 1
             now = time.monotonic()
             if now >= next_sample:
-                samples.append((now - began, _rss_mb(), _fds(), threading.active_count()))
+                samples.append((now - began, rss_mb(), _fds(), threading.active_count()))
                 t, rss, fds, threads = samples[-1]
                 print(
                     f"  {t:6.0f}s  {sent:>10,} statements  RSS {rss:7.1f} MB  "

@@ -6,6 +6,7 @@ machine hurts all of them alike; the best round stands for each.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -39,3 +40,9 @@ def report(title: str, results: dict[str, float], baseline: str) -> None:
     base = results[baseline]
     for name, ns in results.items():
         print(f"  {name:<48} {ns / 1000:9.3f} µs/call  {ns / base:8.3f}x {baseline}")
+
+
+def rss_mb() -> float:
+    """This process's resident memory, in MiB (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
